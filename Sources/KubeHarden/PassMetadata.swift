@@ -1,0 +1,93 @@
+/// A reference to a standard or scanner check that a pass implements.
+public enum Reference: Sendable, Hashable {
+  /// OWASP Kubernetes Top 10 item, e.g. `K01`.
+  case owasp(String)
+  /// Pod Security Standards control, e.g. `Privileged Containers` (with its profile).
+  case pss(String, profile: String)
+  /// CIS Kubernetes Benchmark recommendation, e.g. `5.2.2`.
+  case cis(String)
+  /// checkov check id, e.g. `CKV_K8S_16`.
+  case checkov(String)
+
+  /// A human-readable label: "OWASP K01", "PSS Baseline: Privileged Containers", ...
+  public var label: String {
+    switch self {
+    case .owasp(let id): return "OWASP Kubernetes Top 10 \(id)"
+    case .pss(let control, let profile): return "Pod Security Standards (\(profile)): \(control)"
+    case .cis(let id): return "CIS Kubernetes Benchmark \(id)"
+    case .checkov(let id): return "checkov \(id)"
+    }
+  }
+
+  /// A URL that documents the reference.
+  public var url: String {
+    switch self {
+    case .owasp: return "https://owasp.org/www-project-kubernetes-top-ten/2022/en/src/K01-insecure-workload-configurations"
+    case .pss(_, let profile): return "https://kubernetes.io/docs/concepts/security/pod-security-standards/#\(profile.lowercased())"
+    case .cis: return "https://www.cisecurity.org/benchmark/kubernetes"
+    case .checkov: return "https://www.checkov.io/5.Policy%20Index/kubernetes.html"
+    }
+  }
+}
+
+/// A configuration key that a pass reads, for `explain` and the docs.
+public struct ConfigKey: Sendable, Hashable {
+  public var key: String
+  public var flag: String?
+  public var summary: String
+  public init(key: String, flag: String?, summary: String) {
+    self.key = key
+    self.flag = flag
+    self.summary = summary
+  }
+}
+
+/// An example manifest for a pass: it documents the pass and runs as a test.
+public struct PassExample: Sendable, Hashable {
+  public var input: String
+  /// The expected output of `fix` with only this pass enabled; `nil` for examples that must
+  /// produce no finding (non-triggering).
+  public var output: String?
+  public init(_ input: String, fixed output: String? = nil) {
+    self.input = input
+    self.output = output
+  }
+}
+
+/// Everything known about a pass that is not code: the single source for `rules`, `explain`,
+/// SARIF rule help, the README table and the example tests.
+public struct PassMetadata: Sendable {
+  /// Stable kebab-case id: appears in output, configuration and annotations.
+  public var id: String
+  /// Short title stating the desired state: "Containers are not privileged".
+  public var title: String
+  public var severity: Severity
+  /// Why the pass exists.
+  public var rationale: String
+  /// What the fix writes.
+  public var fixDescription: String
+  public var references: [Reference]
+  public var configKeys: [ConfigKey]
+  public var enabledByDefault: Bool
+  /// Examples that must trigger a finding, each with the expected fixed text.
+  public var triggering: [PassExample]
+  /// Examples that must not trigger a finding.
+  public var nonTriggering: [PassExample]
+
+  public init(
+    id: String, title: String, severity: Severity = .warning, rationale: String, fixDescription: String,
+    references: [Reference], configKeys: [ConfigKey] = [], enabledByDefault: Bool = true,
+    triggering: [PassExample], nonTriggering: [PassExample]
+  ) {
+    self.id = id
+    self.title = title
+    self.severity = severity
+    self.rationale = rationale
+    self.fixDescription = fixDescription
+    self.references = references
+    self.configKeys = configKeys
+    self.enabledByDefault = enabledByDefault
+    self.triggering = triggering
+    self.nonTriggering = nonTriggering
+  }
+}

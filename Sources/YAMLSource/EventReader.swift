@@ -1,0 +1,300 @@
+internal import CLibYAML
+
+/// Reads a YAML stream with libyaml's event parser into `Document` trees.
+///
+/// This is the only file that imports libyaml. Marks are converted from libyaml's Unicode-scalar
+/// indexes to byte offsets with a forward cursor (events arrive in source order), so the
+/// conversion costs nothing for ASCII files and one pass over the bytes otherwise.
+public enum YAMLParser {
+  /// Parses every document of `source`.
+  public static func parse(_ source: SourceBuffer, limits: ParseLimits = .default) throws(YAMLError) -> [Document] {
+    var documents: [Document] = []
+    try forEachDocument(source, limits: limits) { documents.append($0) }
+    return documents
+  }
+
+  /// Parses `source` and hands each document to `body` as soon as it is complete, so that
+  /// only one document's tree is alive at a time.
+  public static func forEachDocument(
+    _ source: SourceBuffer, limits: ParseLimits = .default, _ body: (Document) throws(YAMLError) -> Void
+  ) throws(YAMLError) {
+    if source.count > limits.maxBytes {
+      throw YAMLError(line: 1, column: 1, message: "file is \(source.count) bytes, larger than the limit of \(limits.maxBytes) bytes")
+    }
+    try checkEncoding(source)
+    var reader = Reader(source: source, limits: limits)
+    try reader.run(body)
+  }
+
+  /// Runs libyaml over the bytes and counts events, building nothing: the throughput floor.
+  public static func scanEvents(_ bytes: [UInt8]) -> Int {
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) != 0 else { return -1 }
+    defer { yaml_parser_delete(&parser) }
+    var count = 0
+    withInput(bytes) { base, n in
+      yaml_parser_set_input_string(&parser, base, n)
+      var event = yaml_event_t()
+      while yaml_parser_parse(&parser, &event) != 0 {
+        count += 1
+        let done = event.type == YAML_STREAM_END_EVENT
+        yaml_event_delete(&event)
+        if done { break }
+      }
+    }
+    return count
+  }
+
+  static func withInput<R>(_ bytes: [UInt8], _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+    if bytes.isEmpty {
+      var dummy: UInt8 = 0
+      return body(&dummy, 0)
+    }
+    return bytes.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+  }
+
+  /// Rejects inputs that are not UTF-8 text before libyaml sees them, with a clear message.
+  static func checkEncoding(_ source: SourceBuffer) throws(YAMLError) {
+    let b = source.bytes
+    if b.count >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)) {
+      throw YAMLError(line: 1, column: 1, message: "UTF-16 input is not supported; convert the file to UTF-8")
+    }
+    if b.count >= 2 && ((b[0] == 0 && b[1] != 0) || (b[0] != 0 && b[1] == 0)) && b.count % 2 == 0 {
+      throw YAMLError(line: 1, column: 1, message: "the file looks like UTF-16 without a byte order mark; convert it to UTF-8")
+    }
+    if let nul = b.firstIndex(of: 0) {
+      let location = LineTable(source).location(of: nul)
+      throw YAMLError(line: location.line, column: location.column, message: "the file contains a NUL byte; it is binary, not YAML text")
+    }
+  }
+}
+
+/// Converts libyaml marks (Unicode-scalar indexes) to byte offsets, moving forward only.
+private struct MarkCursor {
+  let bytes: [UInt8]
+  let base: Int
+  let ascii: Bool
+  var scalar = 0
+  var byte: Int
+
+  init(bytes: [UInt8], bomLength: Int) {
+    self.bytes = bytes
+    self.base = bomLength
+    self.byte = bomLength
+    var ascii = true
+    var i = bomLength
+    let n = bytes.count
+    while i < n {
+      if bytes[i] >= 0x80 { ascii = false; break }
+      i += 1
+    }
+    self.ascii = ascii
+  }
+
+  mutating func offset(_ index: Int) -> Int {
+    if ascii { return min(base + index, bytes.count) }
+    if index < scalar { scalar = 0; byte = base }
+    let n = bytes.count
+    while scalar < index && byte < n {
+      let lead = bytes[byte]
+      byte += lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+      scalar += 1
+    }
+    return min(byte, n)
+  }
+}
+
+private struct Reader {
+  let source: SourceBuffer
+  let limits: ParseLimits
+  var cursor: MarkCursor
+
+  // The document being built.
+  var nodes: [NodeRecord] = []
+  var values: [UInt8] = []
+  var tags: [Int32: String] = [:]
+  var anchors: [[UInt8]: Int32] = [:]
+  /// Open collections: node id and its last child so far.
+  var stack: [(id: Int32, lastChild: Int32)] = []
+  var documentStart = 0
+  var explicitStart = false
+  var documentIndex = 0
+
+  init(source: SourceBuffer, limits: ParseLimits) {
+    self.source = source
+    self.limits = limits
+    self.cursor = MarkCursor(bytes: source.bytes, bomLength: source.hasBOM ? 3 : 0)
+  }
+
+  mutating func run(_ body: (Document) throws(YAMLError) -> Void) throws(YAMLError) {
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) != 0 else {
+      throw YAMLError(line: 1, column: 1, message: "libyaml could not allocate a parser")
+    }
+    defer { yaml_parser_delete(&parser) }
+    let bytes = source.bytes
+    var failure: YAMLError?
+    YAMLParser.withInput(bytes) { base, n in
+      yaml_parser_set_input_string(&parser, base, n)
+      var event = yaml_event_t()
+      while true {
+        guard yaml_parser_parse(&parser, &event) != 0 else {
+          failure = error(of: parser)
+          return
+        }
+        defer { yaml_event_delete(&event) }
+        do throws(YAMLError) {
+          if try handle(&event, body) { return }
+        } catch {
+          failure = error
+          return
+        }
+      }
+    }
+    if let failure { throw failure }
+  }
+
+  /// Handles one event; returns true at the end of the stream.
+  mutating func handle(_ event: inout yaml_event_t, _ body: (Document) throws(YAMLError) -> Void) throws(YAMLError) -> Bool {
+    let start = cursor.offset(Int(event.start_mark.index))
+    let end = cursor.offset(Int(event.end_mark.index))
+    switch event.type {
+    case YAML_STREAM_START_EVENT:
+      if event.data.stream_start.encoding != YAML_UTF8_ENCODING && event.data.stream_start.encoding != YAML_ANY_ENCODING {
+        throw YAMLError(line: 1, column: 1, message: "only UTF-8 input is supported; convert the file to UTF-8")
+      }
+    case YAML_STREAM_END_EVENT:
+      return true
+    case YAML_DOCUMENT_START_EVENT:
+      nodes.removeAll(keepingCapacity: true)
+      values.removeAll(keepingCapacity: true)
+      tags = [:]
+      anchors = [:]
+      stack.removeAll(keepingCapacity: true)
+      documentStart = start
+      explicitStart = event.data.document_start.implicit == 0
+    case YAML_DOCUMENT_END_EVENT:
+      let document = Document(
+        source: source, range: documentStart..<max(documentStart, end), explicitStart: explicitStart,
+        explicitEnd: event.data.document_end.implicit == 0, index: documentIndex,
+        nodes: nodes, values: values, tags: tags)
+      documentIndex += 1
+      try body(document)
+    case YAML_SCALAR_EVENT:
+      let scalar = event.data.scalar
+      let style: NodeStyle
+      switch scalar.style {
+      case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+      case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+      case YAML_LITERAL_SCALAR_STYLE: style = .literal
+      case YAML_FOLDED_SCALAR_STYLE: style = .folded
+      default: style = .plain
+      }
+      let valueOffset = Int32(values.count)
+      if let pointer = scalar.value, scalar.length > 0 {
+        values.append(contentsOf: UnsafeBufferPointer(start: pointer, count: scalar.length))
+      }
+      var flags: UInt8 = scalar.plain_implicit != 0 ? NodeRecord.plainImplicit : 0
+      let id = try append(
+        NodeRecord(
+          start: UInt32(start), end: UInt32(end), openEnd: UInt32(start), value: valueOffset,
+          valueLength: UInt32(scalar.length), parent: -1, firstChild: -1, nextSibling: -1,
+          kind: .scalar, style: style, flags: 0), anchor: scalar.anchor, tag: scalar.tag, flags: &flags)
+      _ = id
+    case YAML_ALIAS_EVENT:
+      var target: Int32 = -1
+      if let anchor = event.data.alias.anchor {
+        let name = Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))
+        if let found = anchors[name] {
+          target = found
+          nodes[Int(found)].flags |= NodeRecord.isAliased
+        }
+      }
+      var flags: UInt8 = 0
+      _ = try append(
+        NodeRecord(
+          start: UInt32(start), end: UInt32(end), openEnd: UInt32(start), value: target, valueLength: 0,
+          parent: -1, firstChild: -1, nextSibling: -1, kind: .alias, style: .plain, flags: 0),
+        anchor: nil, tag: nil, flags: &flags)
+    case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+      let isMapping = event.type == YAML_MAPPING_START_EVENT
+      let flow: Bool
+      let anchor: UnsafeMutablePointer<UInt8>?
+      let tag: UnsafeMutablePointer<UInt8>?
+      if isMapping {
+        flow = event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+        anchor = event.data.mapping_start.anchor
+        tag = event.data.mapping_start.tag
+      } else {
+        flow = event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+        anchor = event.data.sequence_start.anchor
+        tag = event.data.sequence_start.tag
+      }
+      if stack.count >= limits.maxDepth {
+        let location = LineTable(source).location(of: start)
+        throw YAMLError(line: location.line, column: location.column, message: "collections nested deeper than \(limits.maxDepth) levels")
+      }
+      var flags: UInt8 = 0
+      let id = try append(
+        NodeRecord(
+          start: UInt32(start), end: UInt32(end), openEnd: UInt32(end), value: 0, valueLength: 0,
+          parent: -1, firstChild: -1, nextSibling: -1, kind: isMapping ? .mapping : .sequence,
+          style: flow ? .flow : .block, flags: 0), anchor: anchor, tag: tag, flags: &flags)
+      stack.append((id, -1))
+    case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+      if let open = stack.popLast() {
+        nodes[Int(open.id)].end = UInt32(end)
+      }
+    default:
+      break
+    }
+    return false
+  }
+
+  /// Appends a node under the innermost open collection.
+  mutating func append(
+    _ record: NodeRecord, anchor: UnsafeMutablePointer<UInt8>?, tag: UnsafeMutablePointer<UInt8>?, flags: inout UInt8
+  ) throws(YAMLError) -> Int32 {
+    if nodes.count >= limits.maxNodesPerDocument {
+      throw YAMLError(line: 1, column: 1, message: "a document holds more than \(limits.maxNodesPerDocument) nodes")
+    }
+    var record = record
+    let id = Int32(nodes.count)
+    if let anchor {
+      flags |= NodeRecord.hasAnchor
+      anchors[Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))] = id
+    }
+    if let tag {
+      flags |= NodeRecord.hasTag
+      let text = String(decoding: UnsafeBufferPointer(start: tag, count: strlen(tag)), as: UTF8.self)
+      if text == "tag:yaml.org,2002:null" { flags |= NodeRecord.nullTag }
+      tags[id] = text
+    }
+    record.flags = flags
+    if let top = stack.last {
+      record.parent = top.id
+      if top.lastChild >= 0 {
+        nodes[Int(top.lastChild)].nextSibling = id
+      } else {
+        nodes[Int(top.id)].firstChild = id
+      }
+      stack[stack.count - 1].lastChild = id
+    }
+    nodes.append(record)
+    return id
+  }
+
+  func error(of parser: yaml_parser_t) -> YAMLError {
+    let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+    let context = parser.context.map { String(cString: $0) }
+    var message = context.map { "\($0): \(problem)" } ?? problem
+    if parser.error == YAML_READER_ERROR {
+      let offset = min(Int(parser.problem_offset), source.count)
+      let location = LineTable(source).location(of: offset)
+      if problem.contains("invalid") || problem.contains("UTF") { message = "not valid UTF-8: \(problem)" }
+      return YAMLError(line: location.line, column: location.column, message: message)
+    }
+    return YAMLError(
+      line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, message: message)
+  }
+}

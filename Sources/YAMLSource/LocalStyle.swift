@@ -1,0 +1,155 @@
+/// Reads how a document is written near a given node, so inserted text looks like its
+/// neighbours: line breaks, key columns, indentation steps, sequence indentation, flow layout.
+///
+/// Every answer is local (nearest evidence first) because real files mix styles.
+public struct LocalStyle: Sendable {
+  public let document: Document
+  var source: SourceBuffer { document.source }
+
+  public init(_ document: Document) { self.document = document }
+
+  /// The column (0-based, Unicode scalars) of a node's first byte.
+  public func column(of node: NodeID) -> Int { source.column(of: document.range(node).lowerBound) }
+
+  /// The column of a block mapping's keys.
+  public func keyColumn(of mapping: NodeID) -> Int? {
+    guard let first = document.entries(mapping).first else { return nil }
+    return column(of: first.key)
+  }
+
+  /// The line break to use for text inserted at the end of the line containing `offset`.
+  public func lineBreak(near offset: Int) -> LineBreak {
+    if let lb = source.lineBreak(ofLineContaining: offset), lb != .cr { return lb }
+    return source.dominantLineBreak
+  }
+
+  /// The indentation step for a new nested block mapping under a key of `mapping`: the
+  /// nearest existing (key, nested block mapping) pair in the same mapping or its ancestors,
+  /// then anywhere in the document, then 2.
+  public func indentStep(near mapping: NodeID) -> Int {
+    var current: NodeID? = mapping
+    while let node = current {
+      if document.isMapping(node), document.isBlock(node), let step = nestedStep(in: node) { return step }
+      current = document.parent(node)
+    }
+    for node in document.allNodes where document.isMapping(node) && document.isBlock(node) {
+      if let step = nestedStep(in: node) { return step }
+    }
+    return 2
+  }
+
+  /// `childKeyColumn - keyColumn` for the first value of `mapping` that is a block mapping
+  /// starting on its own line.
+  func nestedStep(in mapping: NodeID) -> Int? {
+    guard let keyColumn = keyColumn(of: mapping) else { return nil }
+    for entry in document.entries(mapping) {
+      let value = entry.value
+      guard document.isMapping(value), document.isBlock(value), let childColumn = self.keyColumn(of: value) else { continue }
+      let keyLine = source.lineStart(containing: document.range(entry.key).lowerBound)
+      let childLine = source.lineStart(containing: document.contentStart(value))
+      if childLine != keyLine && childColumn > keyColumn { return childColumn - keyColumn }
+    }
+    return nil
+  }
+
+  /// How far a block sequence that is the value of a key in `mapping` is indented from the
+  /// key: 0 for `key:\n- a` (indentless, kubectl style), usually 2 for `key:\n  - a`. Nearest
+  /// evidence first, then the document, then 0.
+  public func sequenceIndent(near mapping: NodeID) -> Int {
+    var current: NodeID? = mapping
+    while let node = current {
+      if document.isMapping(node), document.isBlock(node), let offset = sequenceOffset(in: node) { return offset }
+      current = document.parent(node)
+    }
+    for node in document.allNodes where document.isMapping(node) && document.isBlock(node) {
+      if let offset = sequenceOffset(in: node) { return offset }
+    }
+    return 0
+  }
+
+  func sequenceOffset(in mapping: NodeID) -> Int? {
+    guard let keyColumn = keyColumn(of: mapping) else { return nil }
+    for entry in document.entries(mapping) where document.isSequence(entry.value) && document.isBlock(entry.value) {
+      let dash = source.column(of: document.contentStart(entry.value))
+      if dash >= keyColumn { return dash - keyColumn }
+    }
+    return nil
+  }
+
+  /// Whether a flow collection is laid out over several lines (a line break between its
+  /// opening bracket and its first entry or closing bracket).
+  public func isMultiLineFlow(_ node: NodeID) -> Bool {
+    guard document.isFlow(node) else { return false }
+    let open = document.contentStart(node)
+    let firstContent = document.firstChild(node).map { document.range($0).lowerBound } ?? (document.range(node).upperBound - 1)
+    var i = open
+    let bytes = source.bytes
+    while i < firstContent && i < bytes.count {
+      if bytes[i] == UInt8(ascii: "\n") || bytes[i] == UInt8(ascii: "\r") { return true }
+      i += 1
+    }
+    return false
+  }
+
+  /// Whether a flow mapping is written as JSON (every key double-quoted).
+  public func isJSONStyle(_ mapping: NodeID) -> Bool {
+    let entries = document.entries(mapping)
+    guard !entries.isEmpty else {
+      // An empty mapping: look at the parent's keys.
+      if let parent = document.parent(mapping), document.isMapping(parent), document.isFlow(parent) {
+        return isJSONStyle(parent)
+      }
+      return false
+    }
+    return entries.allSatisfy { document.style($0.key) == .doubleQuoted }
+  }
+
+  /// The quote style most used by the keys of `mapping`.
+  public func keyQuoteStyle(of mapping: NodeID) -> NodeStyle {
+    let entries = document.entries(mapping)
+    guard !entries.isEmpty else { return .plain }
+    let quoted = entries.filter { document.style($0.key) == .doubleQuoted }.count
+    return quoted * 2 > entries.count ? .doubleQuoted : .plain
+  }
+
+  /// The text after a node on its line, starting at the node's content end: blanks and an
+  /// end-of-line comment (empty when the line ends there).
+  public func restOfLine(after node: NodeID) -> Range<Int> {
+    let end = document.contentEnd(node)
+    return end..<source.lineEnd(containing: end)
+  }
+
+  /// The end-of-line comment after a node, if there is one on the same line.
+  public func trailingComment(after node: NodeID) -> Range<Int>? {
+    let rest = restOfLine(after: node)
+    let bytes = source.bytes
+    var i = rest.lowerBound
+    while i < rest.upperBound, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") { i += 1 }
+    guard i < rest.upperBound, bytes[i] == UInt8(ascii: "#") else { return nil }
+    return i..<rest.upperBound
+  }
+
+  /// The comment lines right after a node's line whose `#` sits at the node's own column or
+  /// deeper (blank lines between them included), e.g. commented-out keys.
+  public func followingCommentLines(of node: NodeID) -> Range<Int> {
+    let column = self.column(of: node)
+    let start = source.nextLineStart(after: document.contentEnd(node))
+    var lineStart = start
+    var lastCommentEnd = start
+    let bytes = source.bytes
+    while lineStart < bytes.count {
+      var i = lineStart
+      while i < bytes.count, bytes[i] == UInt8(ascii: " ") { i += 1 }
+      let lineEnd = source.lineEnd(containing: lineStart)
+      if i == lineEnd {
+        lineStart = source.nextLineStart(after: lineStart)
+        if lineStart >= bytes.count && lineEnd == bytes.count { break }
+        continue
+      }
+      guard bytes[i] == UInt8(ascii: "#"), i - lineStart >= column else { break }
+      lineStart = source.nextLineStart(after: lineStart)
+      lastCommentEnd = lineStart
+    }
+    return start..<lastCommentEnd
+  }
+}

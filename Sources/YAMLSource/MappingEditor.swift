@@ -1,0 +1,321 @@
+/// Why an edit was not made: the layer refuses rather than guess.
+public struct EditRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+  public var reason: String
+  public var offset: Int
+  public init(_ reason: String, at offset: Int) {
+    self.reason = reason
+    self.offset = offset
+  }
+  public var description: String { reason }
+}
+
+/// The value found for a key, and whether it is written in the mapping itself or comes
+/// through a `<<` merge key.
+public struct KeyLookup: Sendable, Hashable {
+  public var key: NodeID
+  public var value: NodeID
+  /// `true` when the key is written in the mapping itself (not merged in).
+  public var isLocal: Bool
+}
+
+/// Reads mappings (merge keys included) and makes minimal edits to them in the document's local
+/// style. Every method returns edits of the original buffer; nothing is applied here.
+public struct MappingEditor: Sendable {
+  public let document: Document
+  public let style: LocalStyle
+  var source: SourceBuffer { document.source }
+  var bytes: [UInt8] { document.source.bytes }
+
+  public init(_ document: Document) {
+    self.document = document
+    self.style = LocalStyle(document)
+  }
+
+  // MARK: Reading
+
+  /// The value of `key` in `mapping`, following `<<` merge keys: local keys win over merged
+  /// ones; in a merge list, earlier mappings win. Aliases are resolved; `nil` if absent.
+  public func lookup(_ mapping: NodeID, _ key: String) -> KeyLookup? {
+    lookup(mapping, key, depth: 0)
+  }
+
+  func lookup(_ mapping: NodeID, _ key: String, depth: Int) -> KeyLookup? {
+    let mapping = document.resolved(mapping)
+    guard document.isMapping(mapping), depth < 32 else { return nil }
+    let entries = document.entries(mapping)
+    if let local = entries.last(where: { document.scalar($0.key, equals: key) && !isMergeKey($0.key) }) {
+      return KeyLookup(key: local.key, value: local.value, isLocal: depth == 0)
+    }
+    for entry in entries where isMergeKey(entry.key) {
+      let source = document.resolved(entry.value)
+      let targets = document.isSequence(source) ? document.items(source) : [source]
+      for target in targets {
+        if let found = lookup(target, key, depth: depth + 1) {
+          return KeyLookup(key: found.key, value: found.value, isLocal: false)
+        }
+      }
+    }
+    return nil
+  }
+
+  /// Whether a key node is the merge key `<<` (plain, untagged).
+  public func isMergeKey(_ key: NodeID) -> Bool {
+    document.isPlainUntagged(key) && document.scalar(key, equals: "<<")
+  }
+
+  /// Keys written more than once in `mapping` (libyaml accepts them silently).
+  public func duplicateKeys(in mapping: NodeID) -> [NodeID] {
+    var seen = Set<String>()
+    var duplicates: [NodeID] = []
+    for entry in document.entries(mapping) where document.isScalar(entry.key) && !isMergeKey(entry.key) {
+      let name = document.string(entry.key) ?? ""
+      if !seen.insert(name).inserted { duplicates.append(entry.key) }
+    }
+    return duplicates
+  }
+
+  // MARK: Editing
+
+  /// Edits that add `entries` to `mapping` (block or flow, possibly empty `{}`), after its last
+  /// entry, in local style. Keys must not exist yet (the caller checks).
+  ///
+  /// `order` ranks insertions that land on the same offset: a deeper mapping should get a lower
+  /// number so its keys come before its parent's.
+  public func insert(_ entries: [NewEntry], into mapping: NodeID, order: Int = 0) throws(EditRefusal) -> [Edit] {
+    guard !entries.isEmpty else { return [] }
+    guard document.isMapping(mapping) else { throw EditRefusal("not a mapping", at: document.range(mapping).lowerBound) }
+    if document.isFlow(mapping) { return try insertIntoFlow(entries, mapping: mapping, order: order) }
+    return try insertIntoBlock(entries, mapping: mapping, order: order)
+  }
+
+  /// Edits that replace a null or empty value (`key:`, `key: ~`, `key: null`, `key: {}`) with a
+  /// mapping holding `entries`: a block under the key when the parent is a block mapping, a
+  /// flow mapping otherwise.
+  public func replaceEmptyValue(_ value: NodeID, with entries: [NewEntry], order: Int = 0) throws(EditRefusal) -> [Edit] {
+    let range = document.range(value)
+    guard let parent = document.parent(value), document.isMapping(parent) else {
+      throw EditRefusal("the value is not in a mapping", at: range.lowerBound)
+    }
+    guard !document.hasAnchor(value), !document.isAliased(value) else {
+      throw EditRefusal("the value carries an anchor", at: range.lowerBound)
+    }
+    let isEmptyFlowMapping = document.isMapping(value) && document.isFlow(value) && document.firstChild(value) == nil
+    guard isEmptyFlowMapping || (document.isNull(value) && !document.hasTag(value)) else {
+      throw EditRefusal("the value is not empty", at: range.lowerBound)
+    }
+    if document.isFlow(parent) {
+      let json = style.isJSONStyle(parent)
+      let text = ScalarRendering.render(.mapping(entries), flow: true, json: json)
+      if isEmptyFlowMapping {
+        return [Edit(range: range, replacement: text)]
+      }
+      if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
+      return [Edit(range: range, replacement: text)]
+    }
+    guard let entry = document.entries(parent).first(where: { $0.value == value }) else {
+      throw EditRefusal("value without key", at: range.lowerBound)
+    }
+    let keyColumn = style.column(of: entry.key)
+    let step = style.indentStep(near: parent)
+    var edits: [Edit] = []
+    var anchorOffset = range.upperBound
+    if !range.isEmpty {
+      // Delete the token and the blanks before it, keeping any comment after it.
+      var deleteStart = range.lowerBound
+      while deleteStart > 0, bytes[deleteStart - 1] == UInt8(ascii: " ") || bytes[deleteStart - 1] == UInt8(ascii: "\t") {
+        deleteStart -= 1
+      }
+      edits.append(.delete(deleteStart..<range.upperBound))
+      anchorOffset = range.upperBound
+    }
+    let lb = style.lineBreak(near: anchorOffset)
+    let lines = renderBlock(entries, indent: keyColumn + step, step: step)
+    edits.append(insertLines(lines, afterLineOf: anchorOffset, lineBreak: lb, order: order))
+    return edits
+  }
+
+  /// An edit that replaces a scalar with `value`, keeping its quote style where the new value is
+  /// a string (booleans and integers are written plain) and leaving its end-of-line comment.
+  public func replaceScalar(_ node: NodeID, with value: NewValue) throws(EditRefusal) -> Edit {
+    let range = document.range(node)
+    guard document.isScalar(node) else { throw EditRefusal("not a scalar", at: range.lowerBound) }
+    guard !document.hasAnchor(node), !document.isAliased(node) else {
+      throw EditRefusal("the scalar carries an anchor used elsewhere", at: range.lowerBound)
+    }
+    guard !document.hasTag(node) else { throw EditRefusal("the scalar carries a tag", at: range.lowerBound) }
+    let nodeStyle = document.style(node)
+    guard !nodeStyle.isBlockScalar else { throw EditRefusal("block scalars are not replaced", at: range.lowerBound) }
+    let inFlow = isInFlow(node)
+    let json = inFlow && nodeStyle == .doubleQuoted
+    let text = ScalarRendering.render(value, flow: inFlow, json: json, quoteStyle: nodeStyle)
+    return Edit(range: range, replacement: text)
+  }
+
+  /// Whether a node sits inside a flow collection.
+  public func isInFlow(_ node: NodeID) -> Bool {
+    var current = document.parent(node)
+    while let p = current {
+      if document.isFlow(p) { return true }
+      current = document.parent(p)
+    }
+    return false
+  }
+
+  // MARK: Block mappings
+
+  func insertIntoBlock(_ entries: [NewEntry], mapping: NodeID, order: Int) throws(EditRefusal) -> [Edit] {
+    let all = document.entries(mapping)
+    guard let first = all.first, let last = all.last else {
+      throw EditRefusal("empty block mapping", at: document.range(mapping).lowerBound)
+    }
+    for entry in all {
+      let key = entry.key
+      if !document.isScalar(key) && !document.isAlias(key) {
+        throw EditRefusal("the mapping has a complex key", at: document.range(key).lowerBound)
+      }
+      if document.isScalar(key) && document.range(key).isEmpty {
+        throw EditRefusal("the mapping has an empty key", at: document.range(key).lowerBound)
+      }
+      if isExplicitKey(key) { throw EditRefusal("the mapping has an explicit `?` key", at: document.range(key).lowerBound) }
+    }
+    let keyColumn = style.column(of: first.key)
+    let step = style.indentStep(near: mapping)
+    let lines = renderBlock(entries, indent: keyColumn, step: step)
+    let lastValue = last.value
+    if document.isScalar(lastValue) && document.style(lastValue).isBlockScalar {
+      let end = document.range(lastValue).upperBound
+      let endsWithBreak = end > 0 && (bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r"))
+      guard endsWithBreak else {
+        throw EditRefusal("the last value is a block scalar that ends the file without a line break", at: end)
+      }
+      let lb = style.lineBreak(near: end - 1)
+      return [Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)]
+    }
+    let contentEnd = document.contentEnd(lastValue)
+    // A value that ends inside a block scalar deeper down is handled by its own end mark.
+    if let deepest = deepestLastDescendant(lastValue), document.style(deepest).isBlockScalar {
+      let end = document.range(deepest).upperBound
+      let endsWithBreak = end > 0 && (bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r"))
+      guard endsWithBreak else {
+        throw EditRefusal("the last value is a block scalar that ends the file without a line break", at: end)
+      }
+      let lb = style.lineBreak(near: end - 1)
+      return [Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)]
+    }
+    let lb = style.lineBreak(near: contentEnd)
+    return [insertLines(lines, afterLineOf: contentEnd, lineBreak: lb, order: order)]
+  }
+
+  func deepestLastDescendant(_ node: NodeID) -> NodeID? {
+    var current = node
+    while (document.isMapping(current) || document.isSequence(current)) && document.isBlock(current) {
+      guard let last = document.lastChild(current) else { return nil }
+      current = last
+    }
+    return document.isScalar(current) ? current : nil
+  }
+
+  /// An insertion of whole lines at the start of the line after the one holding `offset`. At a
+  /// last line without a line break, the break goes first and none is added at the end.
+  func insertLines(_ lines: [String], afterLineOf offset: Int, lineBreak lb: LineBreak, order: Int) -> Edit {
+    let at = source.nextLineStart(after: offset)
+    let lastLineHasBreak = at > 0 && (bytes[at - 1] == UInt8(ascii: "\n") || bytes[at - 1] == UInt8(ascii: "\r"))
+    if at == bytes.count && !lastLineHasBreak {
+      return Edit(range: at..<at, replacement: lines.map { lb.rawValue + $0 }.joined(), order: order)
+    }
+    return Edit(range: at..<at, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)
+  }
+
+  /// Lines (without breaks) for `entries` as a block mapping at `indent`.
+  func renderBlock(_ entries: [NewEntry], indent: Int, step: Int) -> [String] {
+    var lines: [String] = []
+    let pad = String(repeating: " ", count: indent)
+    for entry in entries {
+      let key = ScalarRendering.renderKey(entry.key, flow: false, json: false)
+      switch entry.value {
+      case .mapping(let children) where !children.isEmpty:
+        lines.append(pad + key + ":")
+        lines += renderBlock(children, indent: indent + step, step: step)
+      default:
+        lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false))
+      }
+    }
+    return lines
+  }
+
+  /// Whether a key is written with the explicit `?` indicator.
+  func isExplicitKey(_ key: NodeID) -> Bool {
+    var i = document.range(key).lowerBound
+    while i > 0 {
+      let byte = bytes[i - 1]
+      if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { i -= 1; continue }
+      return byte == UInt8(ascii: "?")
+    }
+    return false
+  }
+
+  // MARK: Flow mappings
+
+  func insertIntoFlow(_ entries: [NewEntry], mapping: NodeID, order: Int) throws(EditRefusal) -> [Edit] {
+    let range = document.range(mapping)
+    let open = document.contentStart(mapping)
+    guard open < bytes.count, bytes[open] == UInt8(ascii: "{") else {
+      throw EditRefusal("an implicit pair in a flow sequence has no braces", at: range.lowerBound)
+    }
+    let json = style.isJSONStyle(mapping)
+    let rendered = entries.map {
+      ScalarRendering.renderKey($0.key, flow: true, json: json) + ": " + ScalarRendering.render($0.value, flow: true, json: json)
+    }
+    let all = document.entries(mapping)
+    guard let last = all.last else {
+      // `{}`: write inside the braces.
+      return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
+    }
+    for entry in all where !document.isScalar(entry.key) {
+      throw EditRefusal("the mapping has a complex key", at: document.range(entry.key).lowerBound)
+    }
+    let valueEnd = document.contentEnd(last.value)
+    // What follows the last value: blanks, maybe a trailing comma, maybe a comment, then `}`.
+    var i = valueEnd
+    while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") { i += 1 }
+    let hasTrailingComma = i < bytes.count && bytes[i] == UInt8(ascii: ",")
+    let afterComma = hasTrailingComma ? i + 1 : valueEnd
+    let lineEnd = source.lineEnd(containing: valueEnd)
+    let closeOnSameLine = closingBraceOnLine(from: afterComma, to: lineEnd)
+    if !style.isMultiLineFlow(mapping) || closeOnSameLine {
+      if hasTrailingComma {
+        return [Edit(range: afterComma..<afterComma, replacement: " " + rendered.joined(separator: ", ") + ",", order: order)]
+      }
+      return [Edit(range: valueEnd..<valueEnd, replacement: ", " + rendered.joined(separator: ", "), order: order)]
+    }
+    // Multi-line: one entry per line at the last key's column.
+    let column = style.column(of: last.key)
+    let pad = String(repeating: " ", count: column)
+    let lb = style.lineBreak(near: valueEnd)
+    var edits: [Edit] = []
+    var lines: [String]
+    if hasTrailingComma {
+      lines = rendered.map { pad + $0 + "," }
+    } else {
+      edits.append(Edit(range: valueEnd..<valueEnd, replacement: ",", order: order))
+      lines = rendered.enumerated().map { pad + $0.element + ($0.offset < rendered.count - 1 ? "," : "") }
+    }
+    let at = source.nextLineStart(after: valueEnd)
+    guard at < bytes.count else { throw EditRefusal("unterminated flow mapping", at: range.lowerBound) }
+    edits.append(Edit(range: at..<at, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order))
+    return edits
+  }
+
+  /// Whether a `}` closes the mapping on the rest of this line (outside a comment).
+  func closingBraceOnLine(from start: Int, to end: Int) -> Bool {
+    var i = start
+    while i < end {
+      let byte = bytes[i]
+      if byte == UInt8(ascii: "#") { return false }
+      if byte == UInt8(ascii: "}") { return true }
+      if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { return false }
+      i += 1
+    }
+    return false
+  }
+}

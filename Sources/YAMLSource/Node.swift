@@ -1,0 +1,272 @@
+/// An index of a node inside its `Document`.
+public struct NodeID: Hashable, Sendable, Comparable {
+  public let raw: Int32
+  public init(_ raw: Int32) { self.raw = raw }
+  public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.raw < rhs.raw }
+}
+
+/// The kind of a node.
+public enum NodeKind: UInt8, Sendable {
+  case scalar, sequence, mapping, alias
+}
+
+/// How a node is written.
+public enum NodeStyle: UInt8, Sendable {
+  case plain, singleQuoted, doubleQuoted, literal, folded
+  case block, flow
+  /// Whether this is a block scalar (`|` or `>`).
+  public var isBlockScalar: Bool { self == .literal || self == .folded }
+  /// Whether this is a quoted scalar.
+  public var isQuoted: Bool { self == .singleQuoted || self == .doubleQuoted }
+}
+
+/// The storage of one node: 32 bytes, kept flat in its document so building a tree costs no
+/// allocation per node.
+struct NodeRecord {
+  /// Byte offset where the node starts, including its anchor or tag.
+  var start: UInt32
+  /// Byte offset of the event's end mark. For block collections this is the END event's mark,
+  /// which sits at the next token, after trailing comments: use `Document.contentEnd`.
+  var end: UInt32
+  /// Byte offset where a collection's own text starts (after `{`/`[` for flow; the first key or
+  /// dash for block collections with properties). Equals `start` otherwise.
+  var openEnd: UInt32
+  /// Scalars: offset of the value in the document's value arena. Aliases: the target node, or -1.
+  var value: Int32
+  var valueLength: UInt32
+  var parent: Int32
+  var firstChild: Int32
+  var nextSibling: Int32
+  var kind: NodeKind
+  var style: NodeStyle
+  var flags: UInt8
+
+  static let hasAnchor: UInt8 = 1
+  static let hasTag: UInt8 = 2
+  static let nullTag: UInt8 = 4
+  static let isAliased: UInt8 = 8
+  static let plainImplicit: UInt8 = 16
+}
+
+/// One YAML document of a stream: a flat tree of nodes with exact byte ranges.
+///
+/// The document shares its `source` buffer; node ranges are offsets into it.
+public struct Document: Sendable {
+  public let source: SourceBuffer
+  /// The byte range of the document, from its DOCUMENT-START mark to its DOCUMENT-END mark.
+  public let range: Range<Int>
+  /// Whether the document starts with an explicit `---`.
+  public let explicitStart: Bool
+  /// Whether the document ends with an explicit `...`.
+  public let explicitEnd: Bool
+  /// The 0-based position of this document in its stream.
+  public let index: Int
+  var nodes: [NodeRecord]
+  var values: [UInt8]
+  var tags: [Int32: String]
+
+  init(
+    source: SourceBuffer, range: Range<Int>, explicitStart: Bool, explicitEnd: Bool, index: Int,
+    nodes: [NodeRecord], values: [UInt8], tags: [Int32: String]
+  ) {
+    self.source = source
+    self.range = range
+    self.explicitStart = explicitStart
+    self.explicitEnd = explicitEnd
+    self.index = index
+    self.nodes = nodes
+    self.values = values
+    self.tags = tags
+  }
+
+  /// The root node, if the document has content.
+  public var root: NodeID? { nodes.isEmpty ? nil : NodeID(0) }
+
+  /// The number of nodes.
+  public var nodeCount: Int { nodes.count }
+
+  /// Every node, in document order.
+  public var allNodes: [NodeID] { (0..<Int32(nodes.count)).map(NodeID.init) }
+
+  @inline(__always) func record(_ id: NodeID) -> NodeRecord { nodes[Int(id.raw)] }
+
+  public func kind(_ id: NodeID) -> NodeKind { record(id).kind }
+  public func style(_ id: NodeID) -> NodeStyle { record(id).style }
+  public func isScalar(_ id: NodeID) -> Bool { record(id).kind == .scalar }
+  public func isMapping(_ id: NodeID) -> Bool { record(id).kind == .mapping }
+  public func isSequence(_ id: NodeID) -> Bool { record(id).kind == .sequence }
+  public func isAlias(_ id: NodeID) -> Bool { record(id).kind == .alias }
+  public func isBlock(_ id: NodeID) -> Bool { record(id).style == .block }
+  public func isFlow(_ id: NodeID) -> Bool { record(id).style == .flow }
+  /// Whether the node carries an anchor (`&a`).
+  public func hasAnchor(_ id: NodeID) -> Bool { record(id).flags & NodeRecord.hasAnchor != 0 }
+  /// Whether the node carries a tag (`!x`, `!!str`).
+  public func hasTag(_ id: NodeID) -> Bool { record(id).flags & NodeRecord.hasTag != 0 }
+  /// Whether an alias elsewhere in the document refers to this node.
+  public func isAliased(_ id: NodeID) -> Bool { record(id).flags & NodeRecord.isAliased != 0 }
+  /// The node's tag as libyaml reports it (e.g. `tag:yaml.org,2002:str`), if it has one.
+  public func tag(_ id: NodeID) -> String? { tags[id.raw] }
+
+  /// The byte range of the node's event(s): from its first property to its end mark.
+  /// For block collections the end is the END event's mark; see `contentEnd`.
+  public func range(_ id: NodeID) -> Range<Int> {
+    let r = record(id)
+    return Int(r.start)..<Int(r.end)
+  }
+
+  /// The byte offset where the node's own text starts, after its properties for collections.
+  public func contentStart(_ id: NodeID) -> Int {
+    let r = record(id)
+    if r.kind == .mapping || r.kind == .sequence {
+      return r.style == .flow ? Int(r.openEnd) - 1 : Int(r.openEnd)
+    }
+    return Int(r.start)
+  }
+
+  /// Where the node's text really ends: the end mark for scalars, aliases and flow
+  /// collections; the content end of the last descendant for block collections.
+  public func contentEnd(_ id: NodeID) -> Int {
+    var current = id
+    while true {
+      let r = record(current)
+      guard r.kind == .mapping || r.kind == .sequence, r.style == .block,
+        let last = lastChild(current)
+      else { return Int(r.end) }
+      current = last
+    }
+  }
+
+  public func parent(_ id: NodeID) -> NodeID? {
+    let p = record(id).parent
+    return p < 0 ? nil : NodeID(p)
+  }
+
+  public func firstChild(_ id: NodeID) -> NodeID? {
+    let c = record(id).firstChild
+    return c < 0 ? nil : NodeID(c)
+  }
+
+  public func nextSibling(_ id: NodeID) -> NodeID? {
+    let s = record(id).nextSibling
+    return s < 0 ? nil : NodeID(s)
+  }
+
+  /// The children in order: items of a sequence; keys and values alternating for a mapping.
+  public func children(_ id: NodeID) -> [NodeID] {
+    var result: [NodeID] = []
+    var child = firstChild(id)
+    while let c = child {
+      result.append(c)
+      child = nextSibling(c)
+    }
+    return result
+  }
+
+  public func lastChild(_ id: NodeID) -> NodeID? {
+    var child = firstChild(id)
+    var last: NodeID?
+    while let c = child {
+      last = c
+      child = nextSibling(c)
+    }
+    return last
+  }
+
+  /// The items of a sequence.
+  public func items(_ id: NodeID) -> [NodeID] { isSequence(id) ? children(id) : [] }
+
+  /// The entries of a mapping as written (merge keys not resolved).
+  public func entries(_ id: NodeID) -> [MappingEntry] {
+    guard isMapping(id) else { return [] }
+    var result: [MappingEntry] = []
+    var child = firstChild(id)
+    while let key = child, let value = nextSibling(key) {
+      result.append(MappingEntry(key: key, value: value))
+      child = nextSibling(value)
+    }
+    return result
+  }
+
+  /// The node an alias refers to (anchors are per document).
+  public func aliasTarget(_ id: NodeID) -> NodeID? {
+    let r = record(id)
+    guard r.kind == .alias, r.value >= 0 else { return nil }
+    return NodeID(r.value)
+  }
+
+  /// Follows aliases (bounded) to the node they stand for.
+  public func resolved(_ id: NodeID) -> NodeID {
+    var current = id
+    var steps = 0
+    while let target = aliasTarget(current), steps < 64 {
+      current = target
+      steps += 1
+    }
+    return current
+  }
+
+  /// The scalar's value bytes, as decoded by libyaml.
+  public func valueBytes(_ id: NodeID) -> ArraySlice<UInt8> {
+    let r = record(id)
+    guard r.kind == .scalar else { return [] }
+    return values[Int(r.value)..<Int(r.value) + Int(r.valueLength)]
+  }
+
+  /// The scalar's value as a string (`nil` for non-scalars).
+  public func string(_ id: NodeID) -> String? {
+    guard isScalar(id) else { return nil }
+    return String(decoding: valueBytes(id), as: UTF8.self)
+  }
+
+  /// Whether a scalar's value is exactly `text`.
+  public func scalar(_ id: NodeID, equals text: String) -> Bool {
+    guard isScalar(id) else { return false }
+    return valueBytes(id).elementsEqual(text.utf8)
+  }
+
+  /// Whether a scalar was written plain with no tag (so YAML resolves its type from its text).
+  public func isPlainUntagged(_ id: NodeID) -> Bool {
+    let r = record(id)
+    return r.kind == .scalar && r.style == .plain && r.flags & NodeRecord.hasTag == 0
+  }
+
+  /// Whether the node is a null: an empty, `~` or `null` plain scalar, or tagged `!!null`.
+  public func isNull(_ id: NodeID) -> Bool {
+    let r = record(id)
+    guard r.kind == .scalar else { return false }
+    if r.flags & NodeRecord.nullTag != 0 { return true }
+    guard r.style == .plain, r.flags & NodeRecord.hasTag == 0 else { return false }
+    switch string(id) ?? "" {
+    case "", "~", "null", "Null", "NULL": return true
+    default: return false
+    }
+  }
+
+  /// The scalar interpreted under the YAML core schema as a boolean, if it is one.
+  public func bool(_ id: NodeID) -> Bool? {
+    guard isScalar(id) else { return nil }
+    if record(id).style != .plain {
+      return tag(id) == "tag:yaml.org,2002:bool" ? Bool(string(id)?.lowercased() ?? "") : nil
+    }
+    switch string(id) ?? "" {
+    case "true", "True", "TRUE": return true
+    case "false", "False", "FALSE": return false
+    default: return nil
+    }
+  }
+
+  /// The scalar interpreted as a decimal integer, if it is one (plain, or JSON-style).
+  public func integer(_ id: NodeID) -> Int? {
+    guard isScalar(id), record(id).style == .plain else { return nil }
+    return Int(string(id) ?? "")
+  }
+
+  /// The source text of the node's range.
+  public func sourceText(_ id: NodeID) -> String { source.text(range(id)) }
+}
+
+/// A key and its value in a mapping.
+public struct MappingEntry: Sendable, Hashable {
+  public let key: NodeID
+  public let value: NodeID
+}

@@ -1,0 +1,168 @@
+/// A value to write into a document.
+public indirect enum NewValue: Sendable, Hashable {
+  case bool(Bool)
+  case int(Int)
+  /// A string; written plain only where it reads back as the same string under YAML 1.1,
+  /// YAML 1.2 core and go-yaml v2, quoted otherwise.
+  case string(String)
+  case mapping([NewEntry])
+}
+
+/// A key and the value to write under it.
+public struct NewEntry: Sendable, Hashable {
+  public var key: String
+  public var value: NewValue
+  public init(_ key: String, _ value: NewValue) {
+    self.key = key
+    self.value = value
+  }
+}
+
+/// Decides how scalars are written so they read back as the intended type.
+public enum ScalarRendering {
+  /// Whether `text` may be written as a plain scalar and still be read as that string by YAML 1.1
+  /// (PyYAML, libyaml), YAML 1.2 core, and go-yaml v2 (kubectl), in block or flow context.
+  ///
+  /// Conservative on purpose: when in doubt, quote.
+  public static func isPlainSafe(_ text: String, flow: Bool) -> Bool {
+    guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
+    if first == " " || last == " " || last == ":" { return false }
+    if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
+    if text.contains(": ") || text.contains(" #") || text.contains("\t") { return false }
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFEFF { return false }
+      if scalar.value >= 0x80 && scalar.value <= 0x9F { return false }
+      if scalar == "\u{2028}" || scalar == "\u{2029}" { return false }
+      if flow && ",[]{}:".unicodeScalars.contains(scalar) { return false }
+    }
+    return !resolvesToNonString(text)
+  }
+
+  /// Whether a plain scalar with this text would be read as something other than a string
+  /// (null, bool, int, float, timestamp, merge key or value key) by any of the YAML dialects
+  /// that read Kubernetes manifests.
+  public static func resolvesToNonString(_ text: String) -> Bool {
+    switch text {
+    case "", "~", "null", "Null", "NULL",
+      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+      "true", "True", "TRUE", "false", "False", "FALSE",
+      "on", "On", "ON", "off", "Off", "OFF", "<<", "=":
+      return true
+    default:
+      break
+    }
+    let bytes = Array(text.utf8)
+    var index = 0
+    if bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-") { index = 1 }
+    guard index < bytes.count else { return false }
+    let c = bytes[index]
+    // Anything that starts like a number (digit, or `.` then digit/inf/nan) may be a number,
+    // a sexagesimal, an octal, a hex, or a timestamp in some dialect: quote it unless it is
+    // clearly a Kubernetes quantity with a letter suffix that no dialect reads as a number.
+    let isDigit = c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+    if c == UInt8(ascii: ".") { return true }
+    guard isDigit else { return false }
+    return !isSuffixedQuantity(bytes[index...])
+  }
+
+  /// `123`, `1.5` followed by one of the quantity suffixes, and no exponent form: a string in
+  /// every dialect.
+  static func isSuffixedQuantity(_ bytes: ArraySlice<UInt8>) -> Bool {
+    var i = bytes.startIndex
+    var digits = 0
+    var dots = 0
+    while i < bytes.endIndex, (bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")) || bytes[i] == UInt8(ascii: ".") {
+      if bytes[i] == UInt8(ascii: ".") { dots += 1 } else { digits += 1 }
+      i += 1
+    }
+    guard digits > 0, dots <= 1, i < bytes.endIndex else { return false }
+    let suffix = String(decoding: bytes[i...], as: UTF8.self)
+    let suffixes: Set<String> = ["m", "k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"]
+    return suffixes.contains(suffix)
+  }
+
+  /// A double-quoted scalar with JSON-compatible escapes.
+  public static func doubleQuoted(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  /// A single-quoted scalar (only for text without line breaks).
+  public static func singleQuoted(_ text: String) -> String {
+    "'" + text.replacingOccurrences("'", with: "''") + "'"
+  }
+
+  /// Renders a scalar value. `quoteStyle` is the style of a scalar being replaced or of the
+  /// neighbouring keys; `json` forces JSON syntax (double quotes for every string).
+  public static func render(_ value: NewValue, flow: Bool, json: Bool, quoteStyle: NodeStyle = .plain) -> String {
+    switch value {
+    case .bool(let b): return b ? "true" : "false"
+    case .int(let i): return String(i)
+    case .string(let s): return renderString(s, flow: flow, json: json, quoteStyle: quoteStyle)
+    case .mapping(let entries):
+      if entries.isEmpty { return "{}" }
+      let inner = entries.map { renderKey($0.key, flow: true, json: json) + ": " + render($0.value, flow: true, json: json) }
+      return "{" + inner.joined(separator: ", ") + "}"
+    }
+  }
+
+  /// Renders a mapping key.
+  public static func renderKey(_ key: String, flow: Bool, json: Bool) -> String {
+    renderString(key, flow: flow, json: json, quoteStyle: json ? .doubleQuoted : .plain)
+  }
+
+  static func renderString(_ s: String, flow: Bool, json: Bool, quoteStyle: NodeStyle) -> String {
+    if json || quoteStyle == .doubleQuoted { return doubleQuoted(s) }
+    if quoteStyle == .singleQuoted && !s.contains("\n") { return singleQuoted(s) }
+    return isPlainSafe(s, flow: flow) ? s : doubleQuoted(s)
+  }
+}
+
+extension String {
+  func replacingOccurrences(_ target: String, with replacement: String) -> String {
+    guard !target.isEmpty else { return self }
+    var result = ""
+    var rest = self[...]
+    while let range = rest.range(of: target) {
+      result += rest[..<range.lowerBound]
+      result += replacement
+      rest = rest[range.upperBound...]
+    }
+    return result + rest
+  }
+}
+
+extension Substring {
+  func range(of target: String) -> Range<Substring.Index>? {
+    let t = Array(target.utf8)
+    let u = self.utf8
+    var i = u.startIndex
+    while i != u.endIndex {
+      var j = i
+      var k = 0
+      while k < t.count && j != u.endIndex && u[j] == t[k] {
+        j = u.index(after: j)
+        k += 1
+      }
+      if k == t.count { return i..<j }
+      i = u.index(after: i)
+    }
+    return nil
+  }
+}
