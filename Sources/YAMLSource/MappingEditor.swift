@@ -203,7 +203,34 @@ public struct MappingEditor: Sendable {
       return [Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)]
     }
     let lb = style.lineBreak(near: contentEnd)
-    return [insertLines(lines, afterLineOf: contentEnd, lineBreak: lb, order: order)]
+    let anchor = lastInnerCommentLine(after: contentEnd, keyColumn: keyColumn) ?? contentEnd
+    return [insertLines(lines, afterLineOf: anchor, lineBreak: lb, order: order)]
+  }
+
+  /// Comment lines right after a mapping's last content that are indented deeper than its keys
+  /// belong to the nested content (a commented-out field of the last container, say): new keys go
+  /// after them. Comments at the key column or left of it stay after the new keys. Returns an
+  /// offset on the last such comment line.
+  func lastInnerCommentLine(after contentEnd: Int, keyColumn: Int) -> Int? {
+    var lineStart = source.nextLineStart(after: contentEnd)
+    var last: Int?
+    while lineStart < bytes.count {
+      var i = lineStart
+      while i < bytes.count, bytes[i] == UInt8(ascii: " ") { i += 1 }
+      let lineEnd = source.lineEnd(containing: lineStart)
+      if i == lineEnd {  // blank line: look further
+        let next = source.nextLineStart(after: lineStart)
+        if next <= lineStart { break }
+        lineStart = next
+        continue
+      }
+      guard bytes[i] == UInt8(ascii: "#"), i - lineStart > keyColumn else { break }
+      last = i
+      let next = source.nextLineStart(after: lineStart)
+      if next <= lineStart { break }
+      lineStart = next
+    }
+    return last
   }
 
   func deepestLastDescendant(_ node: NodeID) -> NodeID? {

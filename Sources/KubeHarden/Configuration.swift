@@ -1,0 +1,175 @@
+import YAMLSource
+
+/// A bad configuration value or flag: a usage error that names the key and the value.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// Default resource requests and limits.
+public struct ResourceDefaults: Sendable, Hashable {
+  public var cpuRequest: Quantity
+  public var memoryRequest: Quantity
+  public var cpuLimit: Quantity
+  public var memoryLimit: Quantity
+
+  public static let standard = ResourceDefaults(
+    cpuRequest: Quantity("200m")!, memoryRequest: Quantity("256Mi")!, cpuLimit: Quantity("500m")!,
+    memoryLimit: Quantity("512Mi")!)
+
+  public func request(_ resource: String) -> Quantity { resource == "cpu" ? cpuRequest : memoryRequest }
+  public func limit(_ resource: String) -> Quantity { resource == "cpu" ? cpuLimit : memoryLimit }
+}
+
+/// What to fix and with which values: built from defaults, then `.kubeharden.yaml`, then flags.
+public struct Configuration: Sendable {
+  /// The passes that run.
+  public var enabledPasses: Set<String>
+  /// The UID written by `run-as-non-root`.
+  public var runAsUser: Int
+  public var resources: ResourceDefaults
+  /// Pod-template paths for kinds kubeharden does not know (custom resources).
+  public var podTemplatePaths: [PodTemplatePath]
+  /// Glob patterns of paths not to process (relative to the configuration file's folder).
+  public var exclude: [String]
+  /// The folder of the configuration file these settings came from, if any.
+  public var baseDirectory: String?
+
+  public init(
+    enabledPasses: Set<String> = Set(PassRegistry.all.filter { $0.metadata.enabledByDefault }.map { $0.metadata.id }),
+    runAsUser: Int = 10001, resources: ResourceDefaults = .standard, podTemplatePaths: [PodTemplatePath] = [],
+    exclude: [String] = [], baseDirectory: String? = nil
+  ) {
+    self.enabledPasses = enabledPasses
+    self.runAsUser = runAsUser
+    self.resources = resources
+    self.podTemplatePaths = podTemplatePaths
+    self.exclude = exclude
+    self.baseDirectory = baseDirectory
+  }
+
+  public func isEnabled(_ id: String) -> Bool { enabledPasses.contains(id) }
+
+  /// Checks values that are only wrong together.
+  public func validate() throws(ConfigurationError) {
+    guard runAsUser > 0 else { throw ConfigurationError("runAsUser: \(runAsUser) must be a non-zero UID") }
+    for resource in ["cpu", "memory"] where resources.request(resource) > resources.limit(resource) {
+      throw ConfigurationError(
+        "the default \(resource) request \(resources.request(resource)) is above the default \(resource) limit \(resources.limit(resource))")
+    }
+    for q in [resources.cpuRequest, resources.memoryRequest, resources.cpuLimit, resources.memoryLimit]
+    where q.isNegative || q.isZero {
+      throw ConfigurationError("resource default \(q) must be positive")
+    }
+  }
+
+  /// Parses a pass-id list (`a,b`), checking every id.
+  public static func passIDs(_ text: String, key: String) throws(ConfigurationError) -> [String] {
+    let ids = text.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+    for id in ids where PassRegistry.pass(id: id) == nil {
+      throw ConfigurationError("\(key): unknown pass '\(id)'; known passes: \(PassRegistry.ids.joined(separator: ", "))")
+    }
+    return ids
+  }
+
+  /// Parses a quantity setting.
+  public static func quantity(_ text: String, key: String) throws(ConfigurationError) -> Quantity {
+    guard let q = Quantity(text), !q.isNegative, !q.isZero else {
+      throw ConfigurationError("\(key): '\(text)' is not a positive Kubernetes quantity (e.g. 500m, 256Mi)")
+    }
+    return q
+  }
+
+  /// Parses a UID setting.
+  public static func uid(_ text: String, key: String) throws(ConfigurationError) -> Int {
+    guard let uid = Int(text), uid > 0, uid <= 2_147_483_647 else {
+      throw ConfigurationError("\(key): '\(text)' is not a non-zero UID")
+    }
+    return uid
+  }
+
+  /// Applies the settings of a `.kubeharden.yaml` file.
+  ///
+  /// ```yaml
+  /// only: [run-as-non-root, resource-limits]   # or: skip: [read-only-root-filesystem]
+  /// runAsUser: 10001
+  /// resources:
+  ///   requests: {cpu: 200m, memory: 256Mi}
+  ///   limits: {cpu: 500m, memory: 512Mi}
+  /// podTemplatePaths:
+  ///   - {apiVersion: apps.kruise.io/v1beta1, kind: StatefulSet, path: spec.template.spec}
+  /// exclude: [vendor/**, "*.generated.yaml"]
+  /// ```
+  public mutating func apply(configFile bytes: [UInt8], path: String) throws(ConfigurationError) {
+    let documents: [Document]
+    do {
+      documents = try YAMLParser.parse(SourceBuffer(bytes))
+    } catch {
+      throw ConfigurationError("\(path):\(error.line):\(error.column): error: \(error.message)")
+    }
+    guard let document = documents.first, let root = document.root else { return }
+    guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude"]
+    let editor = MappingEditor(document)
+    func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
+      let node = document.resolved(node)
+      if document.isScalar(node) { return [document.string(node) ?? ""] }
+      guard document.isSequence(node) else { throw ConfigurationError("\(path): \(key): expected a list") }
+      return document.items(node).map { document.string(document.resolved($0)) ?? "" }
+    }
+    for entry in document.entries(root) {
+      let key = document.string(entry.key) ?? ""
+      guard known.contains(key) else {
+        throw ConfigurationError("\(path): unknown key '\(key)'; known keys: \(known.sorted().joined(separator: ", "))")
+      }
+      let value = document.resolved(entry.value)
+      switch key {
+      case "only":
+        enabledPasses = Set(try Configuration.passIDs(try strings(value, key: key).joined(separator: ","), key: "\(path): only"))
+      case "skip":
+        for id in try Configuration.passIDs(try strings(value, key: key).joined(separator: ","), key: "\(path): skip") {
+          enabledPasses.remove(id)
+        }
+      case "runAsUser":
+        runAsUser = try Configuration.uid(document.string(value) ?? "", key: "\(path): runAsUser")
+      case "resources":
+        for (group, resource, keyPath) in [
+          ("requests", "cpu", \ResourceDefaults.cpuRequest), ("requests", "memory", \ResourceDefaults.memoryRequest),
+          ("limits", "cpu", \ResourceDefaults.cpuLimit), ("limits", "memory", \ResourceDefaults.memoryLimit),
+        ] {
+          guard let node = editor.lookup(value, group).flatMap({ editor.lookup(document.resolved($0.value), resource) }) else { continue }
+          let text = document.string(document.resolved(node.value)) ?? ""
+          resources[keyPath: keyPath] = try Configuration.quantity(text, key: "\(path): resources.\(group).\(resource)")
+        }
+      case "podTemplatePaths":
+        guard document.isSequence(value) else { throw ConfigurationError("\(path): podTemplatePaths: expected a list") }
+        for item in document.items(value) {
+          let item = document.resolved(item)
+          let kind = editor.lookup(item, "kind").flatMap { document.string($0.value) }
+          let specPath = editor.lookup(item, "path").flatMap { document.string($0.value) }
+          guard let kind, let specPath, !kind.isEmpty, !specPath.isEmpty else {
+            throw ConfigurationError("\(path): podTemplatePaths: each item needs 'kind' and 'path' (e.g. spec.template.spec)")
+          }
+          let apiVersion = editor.lookup(item, "apiVersion").flatMap { document.string($0.value) }
+          podTemplatePaths.append(
+            PodTemplatePath(apiVersion: apiVersion, kind: kind, specPath: specPath.split(separator: ".").map(String.init)))
+        }
+      case "exclude":
+        exclude += try strings(value, key: key)
+      default:
+        break
+      }
+    }
+    try validate()
+  }
+}
+
+extension String {
+  func trimmingSpaces() -> String {
+    var s = Substring(self)
+    while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+    while s.last == " " || s.last == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,97 @@
+import YAMLSource
+
+/// "This mapping must have this value at this path": what a pass asks for; the planner turns
+/// requirements into edits, merging those that build the same new block.
+public struct Requirement: Sendable, Hashable {
+  /// The mapping the path starts from (a pod spec or a container).
+  public var base: NodeID
+  public var path: [String]
+  public var value: NewValue
+
+  public init(base: NodeID, path: [String], value: NewValue) {
+    self.base = base
+    self.path = path
+    self.value = value
+  }
+}
+
+/// A finding as a pass reports it, before the planner attaches edits.
+public struct Draft: Sendable {
+  public var message: String
+  /// The node the finding points at.
+  public var node: NodeID
+  public var status: FindingStatus
+  /// What would fix it (empty for findings that are not fixable).
+  public var requirements: [Requirement]
+  /// Imperative title of the fix: "Set privileged: false".
+  public var fixTitle: String
+  /// Set when the pass decides this finding needs no edit after all (used internally).
+  public var severity: Severity?
+
+  public init(
+    message: String, node: NodeID, status: FindingStatus = .fixable, requirements: [Requirement] = [],
+    fixTitle: String = "", severity: Severity? = nil
+  ) {
+    self.message = message
+    self.node = node
+    self.status = status
+    self.requirements = requirements
+    self.fixTitle = fixTitle
+    self.severity = severity
+  }
+}
+
+/// What a pass sees besides the pod: the configuration, the document reader, and which passes
+/// will run on which container (passes that must coordinate ask this).
+public struct PassContext: Sendable {
+  public let configuration: Configuration
+  public let editor: MappingEditor
+  public let exemptions: Exemptions
+  public var document: Document { editor.document }
+
+  /// Whether `passID` runs and is not exempted for `container` of `pod`.
+  public func willRun(_ passID: String, on container: ContainerView?) -> Bool {
+    configuration.isEnabled(passID) && exemptions.exemption(for: passID, container: container?.name) == nil
+  }
+
+  /// The value at `path` under `base`, following merge keys and aliases.
+  public func value(_ base: NodeID, _ path: [String]) -> NodeID? {
+    var current = base
+    for key in path {
+      guard let found = editor.lookup(current, key) else { return nil }
+      current = document.resolved(found.value)
+    }
+    return current
+  }
+
+  /// The boolean at `path`, if the value there is a boolean.
+  public func bool(_ base: NodeID, _ path: [String]) -> Bool? { value(base, path).flatMap { document.bool($0) } }
+
+  /// The integer at `path`, if the value there is one.
+  public func int(_ base: NodeID, _ path: [String]) -> Int? { value(base, path).flatMap { document.integer($0) } }
+
+  /// The node to point a finding at: the deepest existing node along `path`, else `base`.
+  public func locate(_ base: NodeID, _ path: [String]) -> NodeID {
+    var current = base
+    var node = base
+    for key in path {
+      guard let found = editor.lookup(current, key) else { break }
+      node = found.key
+      current = document.resolved(found.value)
+      if document.isScalar(current) { node = current }
+    }
+    return node
+  }
+}
+
+/// A fix pass: one insecure setting, how to find it in a pod, and how to fix it.
+public protocol Pass: Sendable {
+  static var metadata: PassMetadata { get }
+  init()
+  /// The drafts for one pod spec. Exemptions are applied by the pipeline, not here.
+  func check(_ pod: PodSpecView, context: PassContext) -> [Draft]
+}
+
+extension Pass {
+  public var metadata: PassMetadata { Self.metadata }
+}

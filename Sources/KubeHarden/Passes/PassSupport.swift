@@ -1,0 +1,39 @@
+import YAMLSource
+
+/// Fields the API server rejects on a Windows pod (`spec.os.name: windows`).
+enum WindowsRules {
+  static func skipped(_ field: String, _ pod: PodSpecView, node: NodeID) -> Draft {
+    Draft(
+      message: "\(pod.label) is a Windows pod: \(field) is not written (the API server rejects it on Windows pods)",
+      node: node, status: .unfixable(reason: "Windows pod: the API rejects securityContext.\(field)"), severity: .note)
+  }
+}
+
+extension Pass {
+  /// The drafts of a pass that wants one boolean in every container's `securityContext`.
+  func containerBoolean(
+    _ pod: PodSpecView, context: PassContext, field: String, desired: Bool, groups: Set<ContainerGroup> = Set(ContainerGroup.allCases),
+    problem: (ContainerView, Bool?) -> String, blocker: (ContainerView) -> String? = { _ in nil }
+  ) -> [Draft] {
+    var drafts: [Draft] = []
+    let path = ["securityContext", field]
+    for container in pod.containers where groups.contains(container.group) {
+      let current = context.bool(container.node, path)
+      guard current != desired else { continue }
+      let node = context.locate(container.node, path)
+      if pod.isWindows {
+        if current != nil { drafts.append(WindowsRules.skipped(field, pod, node: node)) }
+        continue
+      }
+      var status: FindingStatus = .fixable
+      if let reason = container.sharedReason { status = .unfixable(reason: reason) }
+      if let reason = blocker(container) { status = .unfixable(reason: reason) }
+      drafts.append(
+        Draft(
+          message: problem(container, current), node: node, status: status,
+          requirements: [Requirement(base: container.node, path: path, value: .bool(desired))],
+          fixTitle: "Set securityContext.\(field): \(desired)"))
+    }
+    return drafts
+  }
+}

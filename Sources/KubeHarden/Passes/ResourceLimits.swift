@@ -1,0 +1,160 @@
+import YAMLSource
+
+/// Every container has cpu and memory requests and limits, and no limit is below its request.
+///
+/// Finding: a container lacks `resources.requests.cpu`, `.memory`, `resources.limits.cpu` or
+/// `.memory`. Fix: insert the configured default (requests 200m/256Mi, limits 500m/512Mi), raised
+/// to an existing request when that request is above the default limit, lowered to an existing
+/// limit when that limit is below the default request. Existing values are never changed.
+/// Ephemeral containers are skipped: the API forbids resources on them.
+struct ResourceLimits: Pass {
+  static let metadata = PassMetadata(
+    id: "resource-limits", title: "Containers have cpu and memory requests and limits",
+    rationale: """
+      Without limits one container can starve its node (denial of service); without requests the \
+      scheduler cannot place pods safely. Defaults are a starting point: tune them per workload.
+      """,
+    fixDescription: """
+      Inserts missing `resources.requests.cpu/memory` and `resources.limits.cpu/memory`. A written limit \
+      is never below an existing request, and a written request never above an existing limit.
+      """,
+    references: [
+      .owasp("K01"), .cis("5.7 (resource requests and limits)"), .checkov("CKV_K8S_10"), .checkov("CKV_K8S_11"),
+      .checkov("CKV_K8S_12"), .checkov("CKV_K8S_13"),
+    ],
+    configKeys: [
+      ConfigKey(key: "resources.requests.cpu", flag: "--cpu-request", summary: "default cpu request (200m)"),
+      ConfigKey(key: "resources.requests.memory", flag: "--memory-request", summary: "default memory request (256Mi)"),
+      ConfigKey(key: "resources.limits.cpu", flag: "--cpu-limit", summary: "default cpu limit (500m)"),
+      ConfigKey(key: "resources.limits.memory", flag: "--memory-limit", summary: "default memory limit (512Mi)"),
+    ],
+    triggering: [
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            resources: {}
+        """,
+        fixed: """
+          apiVersion: v1
+          kind: Pod
+          spec:
+            containers:
+            - name: web
+              resources:
+                requests:
+                  cpu: 200m
+                  memory: 256Mi
+                limits:
+                  cpu: 500m
+                  memory: 512Mi
+          """),
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            resources:
+              requests:
+                cpu: "2"
+                memory: 100Mi
+        """,
+        fixed: """
+          apiVersion: v1
+          kind: Pod
+          spec:
+            containers:
+            - name: web
+              resources:
+                requests:
+                  cpu: "2"
+                  memory: 100Mi
+                limits:
+                  cpu: "2"
+                  memory: 512Mi
+          """),
+    ],
+    nonTriggering: [
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            resources:
+              requests: {cpu: 100m, memory: 1Gi}
+              limits: {cpu: "1", memory: 1Gi}
+        """)
+    ])
+
+  func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    var drafts: [Draft] = []
+    let defaults = context.configuration.resources
+    for container in pod.containers where container.group != .ephemeralContainers {
+      let status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
+      for resource in ["cpu", "memory"] {
+        let requestPath = ["resources", "requests", resource]
+        let limitPath = ["resources", "limits", resource]
+        let requestNode = context.value(container.node, requestPath)
+        let limitNode = context.value(container.node, limitPath)
+        var request: Quantity?
+        var limit: Quantity?
+        var unreadable = false
+        for (node, path) in [(requestNode, requestPath), (limitNode, limitPath)] {
+          guard let node else { continue }
+          guard let q = context.document.string(node).flatMap(Quantity.init) else {
+            drafts.append(
+              Draft(
+                message: "\(container.label) has a \(resource) \(path[1]) that is not a quantity",
+                node: node, status: .unfixable(reason: "the existing value cannot be read as a Kubernetes quantity")))
+            unreadable = true
+            continue
+          }
+          if path[1] == "requests" { request = q } else { limit = q }
+        }
+        if unreadable { continue }
+        if let request, let limit {
+          if limit < request {
+            drafts.append(
+              Draft(
+                message: "\(container.label) has a \(resource) limit \(limit) below its request \(request)",
+                node: limitNode ?? container.node,
+                status: .unfixable(reason: "existing values are never lowered; raise the limit or lower the request by hand"),
+                severity: .error))
+          }
+          continue
+        }
+        if requestNode == nil {
+          let value = limit.map { Swift.min($0, defaults.request(resource)) } ?? defaults.request(resource)
+          drafts.append(
+            Draft(
+              message: "\(container.label) has no \(resource) request", node: context.locate(container.node, requestPath),
+              status: status, requirements: [Requirement(base: container.node, path: requestPath, value: .string(text(value)))],
+              fixTitle: "Set resources.requests.\(resource): \(text(value))"))
+        }
+        if limitNode == nil {
+          let value = request.map { Swift.max($0, defaults.limit(resource)) } ?? defaults.limit(resource)
+          drafts.append(
+            Draft(
+              message: "\(container.label) has no \(resource) limit", node: context.locate(container.node, limitPath),
+              status: status, requirements: [Requirement(base: container.node, path: limitPath, value: .string(text(value)))],
+              fixTitle: "Set resources.limits.\(resource): \(text(value))"))
+        }
+      }
+    }
+    return drafts
+  }
+
+  /// The text written for a quantity: as configured or found when it is already a plain
+  /// integer-with-suffix form, the canonical form otherwise (never a float like `0.5`).
+  func text(_ q: Quantity) -> String {
+    q.description.contains(".") || q.description.contains("e") || q.description.contains("E") && q.description.last != "E"
+      ? q.canonical : q.description
+  }
+}

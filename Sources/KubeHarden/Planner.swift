@@ -1,0 +1,184 @@
+import YAMLSource
+
+/// Turns the requirements of a document's drafts into edits, merging requirements that build
+/// the same new block, and attaches to each finding the edits that fix it.
+struct Planner {
+  let editor: MappingEditor
+  var document: Document { editor.document }
+
+  enum Outcome {
+    case satisfied
+    case replace(NodeID)
+    case insert(mapping: NodeID, rest: [String])
+    case fill(value: NodeID, rest: [String])
+    case refused(String)
+  }
+
+  /// Where a requirement lands.
+  func resolve(_ requirement: Requirement) -> Outcome {
+    var mapping = document.resolved(requirement.base)
+    for (i, key) in requirement.path.enumerated() {
+      let isLast = i == requirement.path.count - 1
+      let rest = Array(requirement.path[i...])
+      guard document.isMapping(mapping) else { return .refused("'\(requirement.path[i - 1])' is not a mapping") }
+      if editor.duplicateKeys(in: mapping).contains(where: { document.scalar($0, equals: key) }) {
+        return .refused("'\(key)' is written twice in the same mapping; fix the duplicate by hand")
+      }
+      guard let found = editor.lookup(mapping, key) else { return .insert(mapping: mapping, rest: rest) }
+      let value = document.resolved(found.value)
+      if isLast && satisfies(value, requirement.value) { return .satisfied }
+      if !found.isLocal {
+        if isLast { return .insert(mapping: mapping, rest: rest) }
+        return .refused("'\(key)' comes through a merge key; a local '\(key)' would hide its other fields")
+      }
+      if document.isAlias(found.value) { return .refused("'\(key)' is an alias of an anchored node") }
+      if document.isAliased(value) || document.hasAnchor(value) && document.isAliased(value) {
+        return .refused("'\(key)' carries an anchor that an alias uses")
+      }
+      if isLast {
+        guard document.isScalar(value) else { return .refused("'\(key)' is not a scalar") }
+        return .replace(value)
+      }
+      if document.isNull(value) || (document.isMapping(value) && document.isFlow(value) && document.firstChild(value) == nil) {
+        return .fill(value: value, rest: Array(requirement.path[(i + 1)...]))
+      }
+      guard document.isMapping(value) else { return .refused("'\(key)' is not a mapping") }
+      mapping = value
+    }
+    return .satisfied
+  }
+
+  func satisfies(_ node: NodeID, _ value: NewValue) -> Bool {
+    switch value {
+    case .bool(let b): return document.bool(node) == b
+    case .int(let i): return document.integer(node) == i
+    case .string(let s): return document.isScalar(node) && document.scalar(node, equals: s)
+    case .mapping: return false
+    }
+  }
+
+  /// A tree of keys to write, in first-requested order.
+  struct Tree {
+    var keys: [String] = []
+    var children: [String: Tree] = [:]
+    var values: [String: NewValue] = [:]
+
+    mutating func add(_ path: ArraySlice<String>, _ value: NewValue) {
+      guard let key = path.first else { return }
+      if path.count == 1 {
+        if values[key] == nil && children[key] == nil { keys.append(key); values[key] = value }
+        return
+      }
+      if children[key] == nil {
+        guard values[key] == nil else { return }
+        keys.append(key)
+        children[key] = Tree()
+      }
+      children[key]?.add(path.dropFirst(), value)
+    }
+
+    var entries: [NewEntry] {
+      keys.map { key in
+        if let value = values[key] { return NewEntry(key, value) }
+        return NewEntry(key, .mapping(children[key]?.entries ?? []))
+      }
+    }
+  }
+
+  /// Plans every draft of a document. Returns findings (located, with fixes) and the edits.
+  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: LineTable) -> (findings: [Finding], edits: [Edit]) {
+    // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
+    var outcomes: [[Outcome]] = []
+    var statuses: [FindingStatus] = []
+    for item in drafts {
+      let resolved = item.draft.status.isFixable ? item.draft.requirements.map(resolve) : []
+      outcomes.append(resolved)
+      var status = item.draft.status
+      for outcome in resolved {
+        if case .refused(let reason) = outcome { status = .unfixable(reason: reason); break }
+      }
+      statuses.append(status)
+    }
+    // 2. Group the requirements of fixable drafts by the node they edit.
+    enum GroupKey: Hashable { case insert(NodeID), fill(NodeID), replace(NodeID) }
+    var groupOrder: [GroupKey] = []
+    var trees: [GroupKey: Tree] = [:]
+    var replacements: [GroupKey: NewValue] = [:]
+    var draftGroups: [[GroupKey]] = Array(repeating: [], count: drafts.count)
+    for (index, item) in drafts.enumerated() where statuses[index].isFixable {
+      for (requirement, outcome) in zip(item.draft.requirements, outcomes[index]) {
+        let key: GroupKey
+        switch outcome {
+        case .satisfied, .refused: continue
+        case .replace(let node):
+          key = .replace(node)
+          if replacements[key] == nil { replacements[key] = requirement.value }
+        case .insert(let mapping, let rest):
+          key = .insert(mapping)
+          trees[key, default: Tree()].add(rest[...], requirement.value)
+        case .fill(let value, let rest):
+          key = .fill(value)
+          trees[key, default: Tree()].add(rest[...], requirement.value)
+        }
+        if trees[key] != nil || replacements[key] != nil, !groupOrder.contains(key) { groupOrder.append(key) }
+        if !draftGroups[index].contains(key) { draftGroups[index].append(key) }
+      }
+    }
+    // 3. Render each group once.
+    var groupEdits: [GroupKey: [Edit]] = [:]
+    var groupErrors: [GroupKey: String] = [:]
+    for key in groupOrder {
+      do throws(EditRefusal) {
+        switch key {
+        case .replace(let node):
+          let value = replacements[key] ?? .bool(false)
+          var edit = try editor.replaceScalar(node, with: value)
+          if edit.range.isEmpty { edit.replacement = Array(" ".utf8) + edit.replacement }
+          groupEdits[key] = [edit]
+        case .insert(let mapping):
+          groupEdits[key] = try editor.insert(trees[key]?.entries ?? [], into: mapping, order: -depth(mapping))
+        case .fill(let value):
+          groupEdits[key] = try editor.replaceEmptyValue(value, with: trees[key]?.entries ?? [], order: -depth(value))
+        }
+      } catch {
+        groupErrors[key] = error.reason
+      }
+    }
+    // 4. Findings with their fixes.
+    var findings: [Finding] = []
+    var edits: [Edit] = []
+    for key in groupOrder { edits += groupEdits[key] ?? [] }
+    for (index, item) in drafts.enumerated() {
+      var status = statuses[index]
+      var fix: Fix?
+      if status.isFixable {
+        if let failed = draftGroups[index].compactMap({ groupErrors[$0] }).first {
+          status = .unfixable(reason: failed)
+        } else {
+          let fixEdits = draftGroups[index].flatMap { groupEdits[$0] ?? [] }
+          if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
+          fix = fixEdits.isEmpty ? nil : Fix(title: item.draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
+          if fix == nil { status = .unfixable(reason: "no automatic fix") }
+        }
+      }
+      let range = document.range(item.draft.node)
+      findings.append(
+        Finding(
+          passID: item.passID, severity: item.draft.severity ?? item.severity, message: item.draft.message, range: range,
+          start: lines.location(of: range.lowerBound), end: lines.location(of: range.upperBound), status: status, fix: fix))
+    }
+    // Edits of groups whose drafts all became unfixable are not applied.
+    let used = Set(findings.compactMap { $0.fix }.flatMap { $0.edits })
+    return (findings, edits.filter { used.contains($0) })
+  }
+
+  func depth(_ node: NodeID) -> Int {
+    var d = 0
+    var current = document.parent(node)
+    while let p = current {
+      d += 1
+      current = document.parent(p)
+    }
+    return d
+  }
+}

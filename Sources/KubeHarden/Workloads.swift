@@ -1,0 +1,204 @@
+import YAMLSource
+
+/// Where a pod spec lives for one kind: the keys from the object to its `PodSpec`, and the
+/// keys from the object to the pod template's `metadata` (for exemption annotations).
+public struct PodTemplatePath: Sendable, Hashable {
+  public var apiVersion: String?
+  public var kind: String
+  public var specPath: [String]
+
+  public init(apiVersion: String? = nil, kind: String, specPath: [String]) {
+    self.apiVersion = apiVersion
+    self.kind = kind
+    self.specPath = specPath
+  }
+
+  /// The pod template's `metadata` path: the spec path with its last key replaced.
+  var templateMetadataPath: [String]? {
+    guard specPath.count >= 2 else { return nil }
+    return specPath.dropLast() + ["metadata"]
+  }
+
+  /// The built-in kinds, core API groups only.
+  public static let builtIn: [String: [String]] = [
+    "Pod": ["spec"],
+    "Deployment": ["spec", "template", "spec"],
+    "StatefulSet": ["spec", "template", "spec"],
+    "DaemonSet": ["spec", "template", "spec"],
+    "ReplicaSet": ["spec", "template", "spec"],
+    "ReplicationController": ["spec", "template", "spec"],
+    "Job": ["spec", "template", "spec"],
+    "CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+    "PodTemplate": ["template", "spec"],
+  ]
+
+  /// API groups whose workload kinds kubeharden knows: core, apps, batch, extensions.
+  public static let coreGroups: Set<String> = ["", "apps", "batch", "extensions"]
+}
+
+/// Which list of the pod spec a container is in.
+public enum ContainerGroup: String, Sendable, CaseIterable {
+  case containers, initContainers, ephemeralContainers
+}
+
+/// One container of a pod spec.
+public struct ContainerView: Sendable {
+  /// The container's mapping (aliases resolved).
+  public let node: NodeID
+  /// The item as written in the list (may be an alias).
+  public let item: NodeID
+  public let name: String
+  public let group: ContainerGroup
+  public let index: Int
+  /// Why edits to this container are not safe (alias, shared anchor), if they are not.
+  public let sharedReason: String?
+
+  /// `container 'web'` / `init container 'setup'` / `ephemeral container 'debug'`.
+  public var label: String {
+    switch group {
+    case .containers: return "container '\(name)'"
+    case .initContainers: return "init container '\(name)'"
+    case .ephemeralContainers: return "ephemeral container '\(name)'"
+    }
+  }
+}
+
+/// A pod spec found in a document, with what passes need to judge and fix it.
+public struct PodSpecView: Sendable {
+  public let document: Document
+  /// The object's mapping (the document root, or a `List` item).
+  public let object: NodeID
+  public let kind: String
+  public let name: String?
+  /// The `PodSpec` mapping.
+  public let spec: NodeID
+  /// The pod spec's key node (for locating pod-level findings).
+  public let specKey: NodeID?
+  /// The object's and the pod template's `metadata` mappings, where exemptions are read.
+  public let metadata: [NodeID]
+  public let containers: [ContainerView]
+  /// `spec.os.name: windows`.
+  public let isWindows: Bool
+  /// Why pod-level edits are not safe (alias, shared anchor), if they are not.
+  public let sharedReason: String?
+
+  /// `Deployment 'web'`.
+  public var label: String { name.map { "\(kind) '\($0)'" } ?? kind }
+}
+
+/// Finds the pod specs of every workload in a document.
+public struct WorkloadLocator: Sendable {
+  public var extraPaths: [PodTemplatePath]
+
+  public init(extraPaths: [PodTemplatePath] = []) { self.extraPaths = extraPaths }
+
+  public func podSpecs(in document: Document) -> [PodSpecView] {
+    guard let root = document.root else { return [] }
+    var result: [PodSpecView] = []
+    collect(document, object: root, depth: 0, into: &result)
+    return result
+  }
+
+  func collect(_ document: Document, object: NodeID, depth: Int, into result: inout [PodSpecView]) {
+    let editor = MappingEditor(document)
+    let object = document.resolved(object)
+    guard document.isMapping(object), depth < 8 else { return }
+    guard let kind = editor.lookup(object, "kind").flatMap({ document.string($0.value) }),
+      let apiVersion = editor.lookup(object, "apiVersion").flatMap({ document.string($0.value) })
+    else { return }
+    if kind == "List" || (kind.hasSuffix("List") && kind.count > 4) {
+      if let items = editor.lookup(object, "items")?.value, document.isSequence(document.resolved(items)) {
+        for item in document.items(document.resolved(items)) {
+          collect(document, object: item, depth: depth + 1, into: &result)
+        }
+      }
+      return
+    }
+    guard let path = specPath(kind: kind, apiVersion: apiVersion) else { return }
+    var shared: String?
+    guard let spec = walk(editor, from: object, path: path, shared: &shared) else { return }
+    guard document.isMapping(spec) else { return }
+    let objectMetadata = editor.lookup(object, "metadata").map { document.resolved($0.value) }
+    var metadata: [NodeID] = objectMetadata.map { [$0] } ?? []
+    if path.count >= 2 {
+      var ignored: String?
+      if let templateMeta = walk(editor, from: object, path: path.dropLast() + ["metadata"], shared: &ignored) {
+        metadata.append(templateMeta)
+      }
+    }
+    let name = objectMetadata.flatMap { editor.lookup($0, "name") }.flatMap { document.string($0.value) }
+    let specKey = specKeyNode(editor, object: object, path: path)
+    if shared == nil { shared = sharedReason(document, spec) }
+    let os = editor.lookup(spec, "os").map { document.resolved($0.value) }
+    let osName = os.flatMap { editor.lookup($0, "name") }.flatMap { document.string($0.value) }
+    var containers: [ContainerView] = []
+    for group in ContainerGroup.allCases {
+      guard let list = editor.lookup(spec, group.rawValue) else { continue }
+      let sequence = document.resolved(list.value)
+      guard document.isSequence(sequence) else { continue }
+      let listShared = shared ?? (document.isAlias(list.value) ? "the \(group.rawValue) list is an alias" : nil)
+        ?? (list.isLocal ? nil : "the \(group.rawValue) list comes through a merge key")
+      for (index, item) in document.items(sequence).enumerated() {
+        let node = document.resolved(item)
+        guard document.isMapping(node) else { continue }
+        let containerName = editor.lookup(node, "name").flatMap { document.string($0.value) } ?? "#\(index)"
+        var reason = listShared
+        if reason == nil && document.isAlias(item) { reason = "the container is an alias of an anchored container" }
+        if reason == nil { reason = sharedReason(document, node) }
+        containers.append(
+          ContainerView(node: node, item: item, name: containerName, group: group, index: index, sharedReason: reason))
+      }
+    }
+    result.append(
+      PodSpecView(
+        document: document, object: object, kind: kind, name: name, spec: spec, specKey: specKey, metadata: metadata,
+        containers: containers, isWindows: osName == "windows", sharedReason: shared))
+  }
+
+  /// The path to the pod spec for a kind, or nil when the kind is not a workload here.
+  public func specPath(kind: String, apiVersion: String) -> [String]? {
+    for extra in extraPaths where extra.kind == kind && (extra.apiVersion == nil || extra.apiVersion == apiVersion) {
+      return extra.specPath
+    }
+    let group = apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : ""
+    guard PodTemplatePath.coreGroups.contains(group) else { return nil }
+    if kind == "Pod" || kind == "PodTemplate" || kind == "ReplicationController" { guard group == "" else { return nil } }
+    return PodTemplatePath.builtIn[kind]
+  }
+
+  func walk(_ editor: MappingEditor, from start: NodeID, path: [String], shared: inout String?) -> NodeID? {
+    let document = editor.document
+    var current = start
+    for key in path {
+      guard let found = editor.lookup(current, key) else { return nil }
+      if shared == nil {
+        if document.isAlias(found.value) { shared = "'\(key)' is an alias of an anchored node" }
+        else if !found.isLocal { shared = "'\(key)' comes through a merge key" }
+      }
+      current = document.resolved(found.value)
+    }
+    return current
+  }
+
+  func specKeyNode(_ editor: MappingEditor, object: NodeID, path: [String]) -> NodeID? {
+    var current = object
+    var key: NodeID?
+    for name in path {
+      guard let found = editor.lookup(current, name) else { return key }
+      key = found.key
+      current = editor.document.resolved(found.value)
+    }
+    return key
+  }
+
+  /// Why a node may not be edited: it, or a mapping around it, carries an anchor that an alias
+  /// uses, so an edit would change every user of the anchor.
+  func sharedReason(_ document: Document, _ node: NodeID) -> String? {
+    var current: NodeID? = node
+    while let n = current {
+      if document.isAliased(n) { return "an anchor around it is used by an alias elsewhere" }
+      current = document.parent(n)
+    }
+    return nil
+  }
+}

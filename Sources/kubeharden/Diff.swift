@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import KubeHarden
+import KubeHardenOutput
+
+/// How to colour output.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case auto, always, never
+
+  /// auto: only on a terminal, and not when NO_COLOR is set.
+  var enabled: Bool {
+    switch self {
+    case .always: return true
+    case .never: return false
+    case .auto:
+      let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+      return !noColor && isatty(STDOUT_FILENO) == 1
+    }
+  }
+}
+
+/// `kubeharden diff`: the patch `fix` would apply, for review.
+struct Diff: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print a unified diff of what 'fix' would change (for 'git apply' or 'patch -p1').",
+    discussion: "Exit 1 if there is any change, 0 if none, 2 if an input had an error.")
+
+  @OptionGroup var options: CommonOptions
+
+  @Option(name: .customShort("U"), help: "Lines of context.")
+  var context: Int = 3
+
+  @Option(help: "Colour the diff: auto (terminal only, honours NO_COLOR), always, never.")
+  var color: ColorChoice = .auto
+
+  func validate() throws {
+    try options.validateFlags()
+    guard context >= 0 else { throw ValidationError("-U must be 0 or more") }
+  }
+
+  func run() throws {
+    Runner.installSignalHandlers()
+    let (inputs, expansionErrors) = try CLI.inputs(options)
+    let reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
+    let useColor = color.enabled
+    var output = ""
+    for report in reports where report.changed {
+      output += UnifiedDiff.render(
+        path: report.path == "<stdin>" ? "-" : report.path, old: report.original, new: report.fixed, context: context,
+        color: useColor)
+    }
+    CLI.writeStdout(output)
+    CLI.printErrors(reports)
+    if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+    if reports.contains(where: { $0.changed }) { throw ExitCode(1) }
+  }
+}

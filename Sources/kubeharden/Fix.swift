@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import KubeHarden
+
+/// `kubeharden fix`: rewrites files in place, or standard input to standard output.
+struct Fix: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fix files in place ('-' or no path with piped input: standard input to standard output).",
+    discussion: "Only files that change are written, atomically, keeping their mode. Exit 0, or 2 if any input had an error.")
+
+  @OptionGroup var options: CommonOptions
+
+  func validate() throws { try options.validateFlags() }
+
+  func run() throws {
+    Runner.installSignalHandlers()
+    let (inputs, expansionErrors) = try CLI.inputs(options)
+    var reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
+    var written = 0
+    for index in reports.indices {
+      let report = reports[index]
+      if report.path == "<stdin>" {
+        if report.error == nil { CLI.writeStdout(report.fixed) }
+        continue
+      }
+      guard report.changed else { continue }
+      do {
+        try FileIO.writeAtomically(report.fixed, to: report.path, expected: report.original)
+        written += 1
+      } catch {
+        reports[index].error = FileError(message: "not written: \(error)")
+      }
+    }
+    CLI.printErrors(reports)
+    if !options.quiet { CLI.writeStderr(Summary(reports, written: written).text) }
+    if interruptRequested != 0 { throw ExitCode(130) }
+    if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+  }
+}
+
+/// The end-of-run summary on standard error.
+struct Summary {
+  let reports: [FileReport]
+  let written: Int
+
+  init(_ reports: [FileReport], written: Int) {
+    self.reports = reports
+    self.written = written
+  }
+
+  var text: String {
+    var fixedByPass: [String: Int] = [:]
+    var unfixable = 0
+    var exempted = 0
+    for report in reports where report.error == nil {
+      for finding in report.findings {
+        switch finding.status {
+        case .fixable: fixedByPass[finding.passID, default: 0] += 1
+        case .exempted: exempted += 1
+        case .unfixable: unfixable += 1
+        }
+      }
+    }
+    let errors = reports.filter { $0.error != nil }.count
+    let fixes = fixedByPass.values.reduce(0, +)
+    var line = "kubeharden: \(reports.count) file\(reports.count == 1 ? "" : "s") scanned, \(written) changed, \(fixes) fix\(fixes == 1 ? "" : "es") applied"
+    if !fixedByPass.isEmpty {
+      line += " (" + fixedByPass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+    line += "; \(unfixable) finding\(unfixable == 1 ? "" : "s") left unfixable, \(exempted) exempted, \(errors) error\(errors == 1 ? "" : "s")\n"
+    return line
+  }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import KubeHarden
+import KubeHardenOutput
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// kubeharden: fixes insecure Kubernetes workload settings with minimal, lossless edits.
+@main
+struct KubeHardenCommand: ParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "kubeharden",
+    abstract: "Fix insecure Kubernetes workload settings (OWASP K01) with minimal edits that keep every other byte.",
+    discussion: """
+      Exit status: 0 nothing to report, 1 findings or changes (check, diff), 2 errors in an input.
+      Exempt a workload with the annotation kubeharden.io/skip: "<pass-id>,..." (or kubeharden.io/skip.<container>).
+      """,
+    version: version,
+    subcommands: [Fix.self, Diff.self, Check.self, Rules.self, Explain.self])
+}
+
+/// Helpers shared by the subcommands.
+enum CLI {
+  static func writeStdout(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+  }
+
+  static func writeStdout(_ text: String) { writeStdout(Array(text.utf8)) }
+
+  static func writeStderr(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+  }
+
+  static func readStdin() -> [UInt8] {
+    Array(FileHandle.standardInput.readDataToEndOfFile())
+  }
+
+  static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+  /// Expands paths (stdin when none are given and stdin is not a terminal).
+  static func inputs(_ options: CommonOptions) throws -> (inputs: [Input], errors: [FileReport]) {
+    var paths = options.paths
+    if paths.isEmpty {
+      guard !stdinIsTerminal else { throw ValidationError("give files or directories, or '-' to read standard input") }
+      paths = ["-"]
+    }
+    var expansionErrors: [(String, String)] = []
+    let inputs = InputCollector.collect(paths, errors: &expansionErrors)
+    let errors = expansionErrors.map { FileReport(path: $0.0, original: [], error: FileError(message: $0.1)) }
+    return (inputs, errors)
+  }
+
+  /// Prints `path:line:col: error: message` for every failed file, with the source line and a caret.
+  static func printErrors(_ reports: [FileReport]) {
+    for report in reports {
+      guard let error = report.error else { continue }
+      var text = error.formatted(path: report.path) + "\n"
+      if !report.original.isEmpty, error.line >= 1 {
+        let lines = report.original.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if error.line <= lines.count {
+          var line = String(decoding: lines[error.line - 1], as: UTF8.self)
+          if line.hasSuffix("\r") { line.removeLast() }
+          if line.count <= 200 {
+            text += "  " + line + "\n  " + String(repeating: " ", count: max(0, min(error.column - 1, line.count))) + "^\n"
+          }
+        }
+      }
+      writeStderr(text)
+    }
+  }
+
+  static var reportTool: ReportTool { ReportTool(version: KubeHardenCommand.version) }
+}

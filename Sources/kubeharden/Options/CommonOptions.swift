@@ -1,0 +1,61 @@
+import ArgumentParser
+import KubeHarden
+
+/// Options every file-processing subcommand shares: inputs and configuration overrides.
+struct CommonOptions: ParsableArguments {
+  @Argument(help: "Files or directories (recursing into *.yaml, *.yml, *.json; hidden folders skipped). '-' reads standard input.")
+  var paths: [String] = []
+
+  @Option(name: .long, help: "A configuration file; by default .kubeharden.yaml is searched upward from each input.")
+  var config: String?
+
+  @Option(name: .long, help: "Run only these passes (comma-separated ids).")
+  var only: String?
+
+  @Option(name: .long, help: "Do not run these passes (comma-separated ids).")
+  var skip: String?
+
+  @Option(name: .long, help: "The UID that run-as-non-root writes (default 10001).")
+  var runAsUser: String?
+
+  @Option(name: .long, help: "Default cpu request (default 200m).")
+  var cpuRequest: String?
+
+  @Option(name: .long, help: "Default memory request (default 256Mi).")
+  var memoryRequest: String?
+
+  @Option(name: .long, help: "Default cpu limit (default 500m).")
+  var cpuLimit: String?
+
+  @Option(name: .long, help: "Default memory limit (default 512Mi).")
+  var memoryLimit: String?
+
+  @Flag(name: .shortAndLong, help: "No summary or progress on standard error.")
+  var quiet = false
+
+  /// Applies the command-line overrides to a configuration.
+  func apply(to configuration: inout Configuration) throws(ConfigurationError) {
+    if let only { configuration.enabledPasses = Set(try Configuration.passIDs(only, key: "--only")) }
+    if let skip {
+      for id in try Configuration.passIDs(skip, key: "--skip") { configuration.enabledPasses.remove(id) }
+    }
+    if let runAsUser { configuration.runAsUser = try Configuration.uid(runAsUser, key: "--run-as-user") }
+    if let cpuRequest { configuration.resources.cpuRequest = try Configuration.quantity(cpuRequest, key: "--cpu-request") }
+    if let memoryRequest {
+      configuration.resources.memoryRequest = try Configuration.quantity(memoryRequest, key: "--memory-request")
+    }
+    if let cpuLimit { configuration.resources.cpuLimit = try Configuration.quantity(cpuLimit, key: "--cpu-limit") }
+    if let memoryLimit { configuration.resources.memoryLimit = try Configuration.quantity(memoryLimit, key: "--memory-limit") }
+    try configuration.validate()
+  }
+
+  /// Checks flag values early so that a bad value is a usage error (exit 64).
+  func validateFlags() throws {
+    var configuration = Configuration()
+    do {
+      try apply(to: &configuration)
+    } catch {
+      throw ValidationError(error.message)
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import Dispatch
+import Foundation
+import KubeHarden
+import YAMLSource
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Set by SIGINT/SIGTERM: workers finish the file in hand (so each file is either original or
+/// fully fixed) and start no other.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+/// Processes inputs in parallel and hands back reports in input order.
+struct Runner {
+  let options: CommonOptions
+
+  /// Reports for every input (sorted by path as collected), plus errors for paths that could not
+  /// be expanded.
+  func run(inputs: [Input], readStdin: () -> [UInt8]) -> [FileReport] {
+    let resolver = ConfigurationResolver(explicitPath: options.config, options: options)
+    let stdinBytes: [UInt8]? = inputs.contains(where: { $0.isStdin }) ? readStdin() : nil
+    let results = ResultBox(count: inputs.count)
+    let progress = Progress(total: inputs.count, enabled: !options.quiet)
+    DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+      guard interruptRequested == 0 else { return }
+      let input = inputs[index]
+      let report = process(input, resolver: resolver, stdin: stdinBytes)
+      results.set(index, report)
+      progress.tick()
+    }
+    progress.finish()
+    return results.values.compactMap { $0 }
+  }
+
+  func process(_ input: Input, resolver: ConfigurationResolver, stdin: [UInt8]?) -> FileReport {
+    let path = input.isStdin ? "<stdin>" : input.path
+    let configuration: Configuration
+    do {
+      configuration = try resolver.configuration(for: input)
+    } catch {
+      return FileReport(path: path, original: [], error: FileError(message: error.message))
+    }
+    if !input.isStdin && ConfigurationResolver.isExcluded(input.path, by: configuration) {
+      return FileReport(path: path, original: [])
+    }
+    let bytes: [UInt8]
+    if input.isStdin {
+      bytes = stdin ?? []
+    } else {
+      do {
+        bytes = try FileIO.read(input.path, limit: ParseLimits.default.maxBytes)
+      } catch {
+        return FileReport(path: path, original: [], error: FileError(message: String(describing: error)))
+      }
+    }
+    return Pipeline(configuration: configuration).process(path: path, bytes: bytes)
+  }
+
+  /// Installs the SIGINT/SIGTERM handlers.
+  static func installSignalHandlers() {
+    signal(SIGINT) { _ in interruptRequested = 1 }
+    signal(SIGTERM) { _ in interruptRequested = 1 }
+  }
+}
+
+/// Collects results from concurrent workers.
+final class ResultBox: @unchecked Sendable {
+  private var storage: [FileReport?]
+  private let lock = NSLock()
+  init(count: Int) { storage = Array(repeating: nil, count: count) }
+  func set(_ index: Int, _ value: FileReport) {
+    lock.lock()
+    storage[index] = value
+    lock.unlock()
+  }
+  var values: [FileReport?] {
+    lock.lock()
+    defer { lock.unlock() }
+    return storage
+  }
+}
+
+/// A progress line on a terminal for runs that take more than a second.
+final class Progress: @unchecked Sendable {
+  let total: Int
+  let enabled: Bool
+  let start = Date()
+  private var done = 0
+  private var shown = false
+  private let lock = NSLock()
+
+  init(total: Int, enabled: Bool) {
+    self.total = total
+    self.enabled = enabled && isatty(STDERR_FILENO) == 1
+  }
+
+  func tick() {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    done += 1
+    if Date().timeIntervalSince(start) > 1 && (done % 25 == 0 || done == total) {
+      shown = true
+      FileHandle.standardError.write(Data("\r\u{1B}[Kkubeharden: \(done)/\(total) files".utf8))
+    }
+  }
+
+  func finish() {
+    guard enabled, shown else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}
