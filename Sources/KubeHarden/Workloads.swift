@@ -115,6 +115,8 @@ public struct WorkloadLocator: Sendable {
       return
     }
     guard let path = specPath(kind: kind, apiVersion: apiVersion) else { return }
+    // A strategic-merge patch fragment (`$patch: delete`, `$patch: replace`) is not a workload.
+    if editor.lookup(object, "$patch") != nil { return }
     var shared: String?
     guard let spec = walk(editor, from: object, path: path, shared: &shared) else { return }
     guard document.isMapping(spec) else { return }

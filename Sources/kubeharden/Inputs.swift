@@ -47,12 +47,15 @@ enum InputCollector {
       errors.append((directory, "cannot read directory"))
       return
     }
-    for name in entries.sorted() where !name.hasPrefix(".") {
+    for name in entries.sorted() {
       let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }
       if isDirectory.boolValue {
+        if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
         walk(child, visited: &visited, into: &found, errors: &errors)
+      } else if name == ".kubeharden.yaml" || name.contains(".kubeharden-") {
+        continue  // the configuration file, and temporary files of a running fix
       } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
         found.append(child)
       }

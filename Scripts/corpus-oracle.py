@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Fix a copy of a corpus with kubeharden and judge it with ../shared/tools/oracle.py.
+
+Usage: Scripts/corpus-oracle.py [--corpus DIR] [--binary PATH] [--work DIR]
+Prints per-check figures and the files that fail; exit 1 if any check fails.
+Needs the oracle venv: bash ../shared/tools/setup-oracle.sh
+"""
+import argparse, json, os, pathlib, shutil, subprocess, sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(os.environ.get("KUBEHARDEN_SHARED", ROOT.parent / "shared"))
+ORACLE = SHARED / "tools" / "oracle.py"
+CHECKS = "CKV_K8S_16,CKV_K8S_20,CKV_K8S_22,CKV_K8S_23,CKV_K8S_40,CKV_K8S_10,CKV_K8S_11,CKV_K8S_12,CKV_K8S_13"
+
+def oracle(*args):
+    p = subprocess.run([sys.executable, str(ORACLE), *args], capture_output=True, text=True)
+    try:
+        return p.returncode, json.loads(p.stdout)
+    except json.JSONDecodeError:
+        return p.returncode, {"raw": p.stdout[-2000:], "stderr": p.stderr[-2000:]}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "dev"))
+    ap.add_argument("--binary", default=str(ROOT / ".build" / "release" / "kubeharden"))
+    ap.add_argument("--work", default="/tmp/kubeharden-oracle")
+    ap.add_argument("--skip-checkov", action="store_true")
+    a = ap.parse_args()
+    corpus = pathlib.Path(a.corpus)
+    work = pathlib.Path(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(corpus, work)
+    for p in work.rglob("*"):
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    fix = subprocess.run([a.binary, "fix", "-q", str(work)], capture_output=True, text=True)
+    print(f"fix exit {fix.returncode}; errors reported: {fix.stderr.count(': error: ')}")
+    files = sorted(p for p in corpus.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    changed = semantic_bad = preserve_bad = 0
+    failures = []
+    for src in files:
+        out = work / src.relative_to(corpus)
+        if src.read_bytes() == out.read_bytes():
+            continue
+        changed += 1
+        rc, res = oracle("semantic", str(src), str(out), "--allowed")
+        if rc != 0:
+            semantic_bad += 1
+            failures.append(("semantic", str(src.relative_to(corpus)), res.get("differences", res)))
+        rc, res = oracle("preserve", str(src), str(out))
+        if rc != 0:
+            preserve_bad += 1
+            failures.append(("preserve", str(src.relative_to(corpus)), res.get("comments", res)))
+    print(f"files: {len(files)}, changed: {changed}, semantic --allowed failures: {semantic_bad}, preserve failures: {preserve_bad}")
+    changed_files = [str(work / f.relative_to(corpus)) for f in files]
+    rc, res = oracle("validate", *changed_files)
+    summary = {k: v for k, v in res.items() if k not in ("files", "results")} if isinstance(res, dict) else res
+    print("validate:", json.dumps(summary)[:3000])
+    if not a.skip_checkov:
+        rc, res = oracle("checkov", str(work), "--checks", CHECKS)
+        summary = {k: v for k, v in res.items() if k not in ("files", "results", "resources")} if isinstance(res, dict) else res
+        print("checkov:", json.dumps(summary)[:3000])
+        pathlib.Path(work.parent / "kubeharden-checkov.json").write_text(json.dumps(res, indent=1))
+    for kind, path, detail in failures[:20]:
+        print(f"FAIL {kind} {path}: {json.dumps(detail)[:600]}")
+    return 1 if failures else 0
+
+if __name__ == "__main__":
+    sys.exit(main())

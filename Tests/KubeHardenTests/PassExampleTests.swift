@@ -1,0 +1,96 @@
+import XCTest
+@testable import KubeHarden
+import YAMLSource
+
+/// Every pass's metadata examples run as tests: triggering examples produce findings of that
+/// pass and fix to the expected bytes; non-triggering ones produce none; fixing twice changes
+/// nothing. Each is re-run with CRLF line breaks, with a final newline, and after a multi-byte
+/// comment prefix.
+final class PassExampleTests: XCTestCase {
+  func pipeline(only id: String) -> Pipeline {
+    Pipeline(configuration: Configuration(enabledPasses: [id]))
+  }
+
+  enum Variant: CaseIterable {
+    case asWritten, finalNewline, crlf, multibytePrefix
+
+    func apply(_ text: String) -> String {
+      switch self {
+      case .asWritten: return text
+      case .finalNewline: return text + "\n"
+      case .crlf: return text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n") + "\r\n"
+      case .multibytePrefix: return "# ünïcødé ✓ 😀 prefix\n" + text + "\n"
+      }
+    }
+  }
+
+  func testTriggeringExamplesFixToExpectedBytes() throws {
+    var checked = 0
+    for pass in PassRegistry.all {
+      let meta = pass.metadata
+      XCTAssertFalse(meta.triggering.isEmpty, "\(meta.id) needs triggering examples")
+      for (index, example) in meta.triggering.enumerated() {
+        guard let expected = example.output else { XCTFail("\(meta.id) example \(index) has no fixed text"); continue }
+        for variant in Variant.allCases {
+          let input = variant.apply(example.input)
+          let report = pipeline(only: meta.id).process(path: "example.yaml", bytes: Array(input.utf8))
+          let label = "\(meta.id) example \(index) \(variant)"
+          XCTAssertNil(report.error, label)
+          XCTAssertTrue(report.findings.contains { $0.passID == meta.id }, "\(label): no finding")
+          XCTAssertEqual(String(decoding: report.fixed, as: UTF8.self), variant.apply(expected), label)
+          let again = pipeline(only: meta.id).process(path: "example.yaml", bytes: report.fixed)
+          XCTAssertEqual(again.fixed, report.fixed, "\(label): not idempotent")
+          XCTAssertTrue(again.findings.allSatisfy { !$0.status.isFixable }, "\(label): fixable findings remain")
+          checked += 1
+        }
+      }
+    }
+    XCTAssertGreaterThan(checked, 20)
+  }
+
+  func testNonTriggeringExamplesHaveNoFindings() {
+    for pass in PassRegistry.all {
+      let meta = pass.metadata
+      XCTAssertFalse(meta.nonTriggering.isEmpty, "\(meta.id) needs non-triggering examples")
+      for (index, example) in meta.nonTriggering.enumerated() {
+        for variant in Variant.allCases {
+          let report = pipeline(only: meta.id).process(path: "example.yaml", bytes: Array(variant.apply(example.input).utf8))
+          XCTAssertNil(report.error)
+          XCTAssertEqual(report.findings.filter { $0.passID == meta.id }.map(\.message), [], "\(meta.id) non-triggering \(index) \(variant)")
+          XCTAssertFalse(report.changed)
+        }
+      }
+    }
+  }
+
+  func testExemptionAnnotationSkipsThePass() {
+    for pass in PassRegistry.all {
+      let meta = pass.metadata
+      guard let example = meta.triggering.first else { continue }
+      // Put the annotation in the object's metadata.
+      var input = example.input
+      if input.contains("metadata:\n  name:") {
+        input = input.replacingOccurrences(
+          of: "metadata:\n", with: "metadata:\n  annotations:\n    kubeharden.io/skip: \"\(meta.id)\"\n")
+      } else {
+        input = input.replacingOccurrences(
+          of: "\nspec:", with: "\nmetadata:\n  annotations:\n    kubeharden.io/skip: \"other, \(meta.id)\"\nspec:")
+      }
+      let report = pipeline(only: meta.id).process(path: "x.yaml", bytes: Array(input.utf8))
+      XCTAssertFalse(report.changed, "\(meta.id): exempted workload was changed:\n\(String(decoding: report.fixed, as: UTF8.self))")
+      XCTAssertTrue(report.findings.contains { if case .exempted = $0.status { return true } else { return false } }, meta.id)
+    }
+  }
+
+  func testRegistryIdsAreUniqueKebabCaseAndDocumented() {
+    let ids = PassRegistry.ids
+    XCTAssertEqual(Set(ids).count, ids.count)
+    for meta in PassRegistry.metadata {
+      XCTAssertNotNil(meta.id.range(of: "^[a-z]+(-[a-z]+)*$", options: .regularExpression), meta.id)
+      XCTAssertFalse(meta.rationale.isEmpty)
+      XCTAssertFalse(meta.fixDescription.isEmpty)
+      XCTAssertTrue(meta.references.contains(.owasp("K01")), meta.id)
+      XCTAssertTrue(meta.references.contains { if case .checkov = $0 { return true } else { return false } }, meta.id)
+    }
+  }
+}
