@@ -66,7 +66,7 @@ enum FileIO {
     var template = Array(((directory.isEmpty ? "." : directory) + "/." + name + ".kubeharden-XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw FileIOError(description: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
-    let tempPath = String(cString: template)
+    let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var renamed = false
     defer {
       if !renamed { unlink(tempPath) }
