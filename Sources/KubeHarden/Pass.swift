@@ -70,12 +70,13 @@ public struct PassContext: Sendable {
   /// The integer at `path`, if the value there is one.
   public func int(_ base: NodeID, _ path: [String]) -> Int? { value(base, path).flatMap { document.integer($0) } }
 
-  /// The node to point a finding at: the deepest existing node along `path`, else `base`.
+  /// The node to point a finding at: the deepest node along `path` written in place (not
+  /// through an alias or a merge key, which would point elsewhere in the file), else `base`.
   public func locate(_ base: NodeID, _ path: [String]) -> NodeID {
     var current = base
     var node = base
     for key in path {
-      guard let found = editor.lookup(current, key) else { break }
+      guard let found = editor.lookup(current, key), found.isLocal, !document.isAlias(found.value) else { break }
       node = found.key
       current = document.resolved(found.value)
       if document.isScalar(current) { node = current }

@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+@testable import KubeHarden
+import YAMLSource
+
+/// Properties of `fix` over every file of the shared dev corpus: the output re-parses with the
+/// same documents; its data differs from the input only under `securityContext` and `resources`;
+/// every comment of the input is still there; a second run changes nothing; files with nothing
+/// to fix are returned byte-identical.
+final class CorpusPropertyTests: XCTestCase {
+  static var corpus: URL? {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let url = repo.deletingLastPathComponent().appendingPathComponent("shared/corpus/dev")
+    return FileManager.default.fileExists(atPath: url.path) ? url : nil
+  }
+
+  static func files() throws -> [URL] {
+    guard let corpus else {
+      let message = "SKIPPED: ../shared/corpus/dev is not present next to the repository"
+      print(message)
+      throw XCTSkip(message)
+    }
+    let walker = FileManager.default.enumerator(at: corpus, includingPropertiesForKeys: nil)
+    var files: [URL] = []
+    while let url = walker?.nextObject() as? URL {
+      if ["yaml", "yml", "json"].contains(url.pathExtension) { files.append(url) }
+    }
+    return files.sorted { $0.path < $1.path }
+  }
+
+  /// Comments: `#` at a line start or after a blank, outside every scalar's byte range.
+  static func comments(_ bytes: [UInt8]) -> [String: Int] {
+    guard let documents = try? YAMLParser.parse(SourceBuffer(bytes)) else { return [:] }
+    var scalarRanges: [Range<Int>] = []
+    for doc in documents {
+      for node in doc.allNodes where doc.isScalar(node) {
+        var range = doc.range(node)
+        // A block scalar's range includes its header comment: only its body is text.
+        if doc.style(node).isBlockScalar { range = SourceBuffer(bytes).nextLineStart(after: range.lowerBound)..<range.upperBound }
+        if !range.isEmpty { scalarRanges.append(range) }
+      }
+    }
+    scalarRanges.sort { $0.lowerBound < $1.lowerBound }
+    var result: [String: Int] = [:]
+    var r = 0
+    var i = 0
+    while i < bytes.count {
+      while r < scalarRanges.count && scalarRanges[r].upperBound <= i { r += 1 }
+      if bytes[i] == UInt8(ascii: "#"), i == 0 || [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i - 1]),
+        !(r < scalarRanges.count && scalarRanges[r].contains(i))
+      {
+        var end = i
+        while end < bytes.count && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+        result[String(decoding: bytes[i..<end], as: UTF8.self), default: 0] += 1
+        i = end
+        continue
+      }
+      i += 1
+    }
+    return result
+  }
+
+  /// Keys whose scalar a fix may replace.
+  static let replaceableKeys: Set<String> = ["privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "runAsNonRoot", "runAsUser"]
+
+  func testFixPropertiesOverTheDevCorpus() throws {
+    let files = try Self.files()
+    var changed = 0
+    var untouched = 0
+    var errors: [String] = []
+    var editCount = 0
+    for url in files {
+      let bytes = Array(try Data(contentsOf: url))
+      let report = Pipeline().process(path: url.lastPathComponent, bytes: bytes)
+      let name = url.lastPathComponent
+      if let error = report.error {
+        errors.append("\(name): \(error)")
+        XCTAssertEqual(report.fixed, bytes)
+        continue
+      }
+      guard report.changed else {
+        untouched += 1
+        XCTAssertTrue(report.edits.isEmpty, name)
+        continue
+      }
+      changed += 1
+      editCount += report.edits.count
+      // Re-parses, same number of documents, same data outside securityContext/resources.
+      let before = try YAMLParser.parse(SourceBuffer(bytes))
+      guard let after = try? YAMLParser.parse(SourceBuffer(report.fixed)) else {
+        XCTFail("\(name): output does not parse")
+        continue
+      }
+      XCTAssertEqual(before.count, after.count, name)
+      for (old, new) in zip(before, after) {
+        XCTAssertEqual(
+          DataFingerprint.of(old, ignoring: ["securityContext", "resources"]),
+          DataFingerprint.of(new, ignoring: ["securityContext", "resources"]), "\(name) doc \(old.index)")
+      }
+      // Every edit only inserts, or replaces a security scalar, or removes an empty value token.
+      for edit in report.edits where !edit.range.isEmpty {
+        let removed = String(decoding: bytes[edit.range], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let doc = before.first { $0.range.contains(edit.range.lowerBound) }
+        let node = doc.flatMap { d in d.allNodes.first { d.isScalar($0) && d.range($0) == edit.range } }
+        let key = node.flatMap { n in doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } } }
+        let isEmptyToken = ["{}", "~", "null", "Null", "NULL"].contains(removed)
+        XCTAssertTrue(isEmptyToken || key.map(Self.replaceableKeys.contains) == true, "\(name): unexpected edit of '\(removed)'")
+      }
+      // Every comment is kept.
+      let inComments = Self.comments(bytes)
+      let outComments = Self.comments(report.fixed)
+      for (comment, count) in inComments {
+        XCTAssertGreaterThanOrEqual(outComments[comment, default: 0], count, "\(name): lost comment \(comment)")
+      }
+      // Idempotent.
+      let again = Pipeline().process(path: name, bytes: report.fixed)
+      XCTAssertNil(again.error, name)
+      XCTAssertEqual(again.fixed, report.fixed, "\(name): second fix changes the file")
+    }
+    print("corpus property: \(files.count) files, \(changed) changed with \(editCount) edits, \(untouched) untouched, \(errors.count) rejected: \(errors)")
+    XCTAssertGreaterThanOrEqual(files.count, 265)
+    XCTAssertGreaterThan(changed, 100)
+    XCTAssertLessThanOrEqual(errors.count, 3)
+  }
+}
