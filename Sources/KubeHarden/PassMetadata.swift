@@ -19,6 +19,16 @@ public enum Reference: Sendable, Hashable {
     }
   }
 
+  /// A compact label for tables: "OWASP K01", "PSS Restricted", "CIS 5.2.7", "CKV_K8S_23".
+  public var shortLabel: String {
+    switch self {
+    case .owasp(let id): return "OWASP \(id)"
+    case .pss(_, let profile): return "PSS \(profile)"
+    case .cis(let id): return "CIS \(id)"
+    case .checkov(let id): return id
+    }
+  }
+
   /// A URL that documents the reference.
   public var url: String {
     switch self {
@@ -73,6 +83,19 @@ public struct PassMetadata: Sendable {
   public var triggering: [PassExample]
   /// Examples that must not trigger a finding.
   public var nonTriggering: [PassExample]
+
+  /// The pass's row in the README's table of passes.
+  public var markdownRow: String {
+    var labels: [String] = []
+    for reference in references where !labels.contains(reference.shortLabel) { labels.append(reference.shortLabel) }
+    return "| `\(id)` | \(title) | \(enabledByDefault ? "yes" : "no") | \(labels.joined(separator: ", ")) |"
+  }
+
+  /// The README's table of passes.
+  public static func markdownTable(_ all: [PassMetadata]) -> String {
+    (["| id | title | on by default | references |", "| --- | --- | --- | --- |"] + all.map(\.markdownRow))
+      .joined(separator: "\n") + "\n"
+  }
 
   public init(
     id: String, title: String, severity: Severity = .warning, rationale: String, fixDescription: String,

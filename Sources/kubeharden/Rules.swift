@@ -5,8 +5,15 @@ import KubeHarden
 struct Rules: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "List the fix passes: id, title, on by default.")
 
+  @Flag(help: "Print the passes as the Markdown table used in the README.")
+  var markdown = false
+
   func run() throws {
     let metadata = PassRegistry.metadata
+    if markdown {
+      CLI.writeStdout(PassMetadata.markdownTable(metadata))
+      return
+    }
     let width = metadata.map { $0.id.count }.max() ?? 0
     var text = ""
     for meta in metadata {

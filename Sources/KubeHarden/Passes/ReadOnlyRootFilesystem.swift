@@ -15,7 +15,7 @@ struct ReadOnlyRootFilesystem: Pass {
       (temporary files often need an emptyDir at /tmp); exempt it with the annotation otherwise.
       """,
     fixDescription: "Sets `securityContext.readOnlyRootFilesystem: true` on every container, init container and ephemeral container.",
-    references: [.owasp("K01"), .cis("5.2.x (read-only root filesystem)"), .checkov("CKV_K8S_22")],
+    references: [.owasp("K01"), .checkov("CKV_K8S_22")],
     triggering: [
       PassExample(
         """

@@ -19,7 +19,7 @@ struct ResourceLimits: Pass {
       is never below an existing request, and a written request never above an existing limit.
       """,
     references: [
-      .owasp("K01"), .cis("5.7 (resource requests and limits)"), .checkov("CKV_K8S_10"), .checkov("CKV_K8S_11"),
+      .owasp("K01"), .checkov("CKV_K8S_10"), .checkov("CKV_K8S_11"),
       .checkov("CKV_K8S_12"), .checkov("CKV_K8S_13"),
     ],
     configKeys: [
