@@ -36,7 +36,7 @@ public struct Pipeline: Sendable {
         path: path, original: bytes, findings: analysis.findings,
         error: FileError(message: "internal error: passes \(passIDs(analysis.findings)) produced overlapping edits; nothing was written"))
     }
-    if let problem = verify(original: source, fixed: fixed, findings: analysis.findings) {
+    if let problem = verify(analysis, fixed: fixed) {
       return FileReport(path: path, original: bytes, findings: analysis.findings, error: problem)
     }
     return FileReport(path: path, original: bytes, edits: ordered, fixed: fixed, findings: analysis.findings)
@@ -46,9 +46,16 @@ public struct Pipeline: Sendable {
     var findings: [Finding] = []
     var edits: [Edit] = []
     var documents = 0
+    /// Data fingerprints (outside securityContext/resources) of the documents that get edits,
+    /// or of the documents asked for.
+    var fingerprints: [Int: Int] = [:]
   }
 
-  func analyze(_ source: SourceBuffer) throws(FileError) -> Analysis {
+  static let editableKeys: Set<String> = ["securityContext", "resources"]
+
+  /// Reads, checks and plans one file. `fingerprint` names documents whose data fingerprint is
+  /// wanted whether or not they get edits (for verification).
+  func analyze(_ source: SourceBuffer, fingerprint: Set<Int> = []) throws(FileError) -> Analysis {
     var analysis = Analysis()
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: LineTable?
@@ -57,6 +64,9 @@ public struct Pipeline: Sendable {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
         try Pipeline.rejectTemplates(document)
+        if fingerprint.contains(document.index) {
+          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: Pipeline.editableKeys)
+        }
         let pods = locator.podSpecs(in: document)
         guard !pods.isEmpty else { return }
         if lines == nil { lines = LineTable(source) }
@@ -81,6 +91,9 @@ public struct Pipeline: Sendable {
         let planned = Planner(editor: editor).plan(drafts, lines: table)
         analysis.findings += planned.findings
         analysis.edits += planned.edits
+        if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {
+          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: Pipeline.editableKeys)
+        }
       }
     } catch {
       throw FileError(error)
@@ -112,27 +125,24 @@ public struct Pipeline: Sendable {
     }
   }
 
-  /// Checks the fixed text before it is written: it parses, has the same documents, its data
-  /// differs only under `securityContext` and `resources`, and a second run finds nothing
-  /// more to fix.
-  func verify(original: SourceBuffer, fixed: [UInt8], findings: [Finding]) -> FileError? {
-    let before: [Document]
-    let after: [Document]
+  /// Checks the fixed text before it is written: it parses, has the same documents, the data of
+  /// every edited document differs only under `securityContext` and `resources`, and a second
+  /// run finds nothing more to fix. Costs one more parse and pass run, of the fixed text only.
+  func verify(_ analysis: Analysis, fixed: [UInt8]) -> FileError? {
+    let again: Analysis
     do {
-      before = try YAMLParser.parse(original, limits: limits)
-      after = try YAMLParser.parse(SourceBuffer(fixed), limits: limits)
+      again = try analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys))
     } catch {
-      return FileError(message: "the fixed text does not parse (\(error.message)); passes \(passIDs(findings)); nothing was written")
+      return FileError(message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
     }
-    guard before.count == after.count else {
-      return FileError(message: "the fixed text has \(after.count) documents instead of \(before.count); nothing was written")
+    guard again.documents == analysis.documents else {
+      return FileError(message: "the fixed text has \(again.documents) documents instead of \(analysis.documents); nothing was written")
     }
-    let ignored: Set<String> = ["securityContext", "resources"]
-    for (old, new) in zip(before, after) where DataFingerprint.of(old, ignoring: ignored) != DataFingerprint.of(new, ignoring: ignored) {
+    for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
       return FileError(
-        message: "the fixed text changes data outside securityContext/resources in document \(old.index + 1) (passes \(passIDs(findings))); nothing was written")
+        message: "the fixed text changes data outside securityContext/resources in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written")
     }
-    if let again = try? analyze(SourceBuffer(fixed)), !again.edits.isEmpty {
+    if !again.edits.isEmpty {
       return FileError(message: "passes \(passIDs(again.findings.filter { $0.fix != nil })) do not converge: a second run would change the file again; nothing was written")
     }
     return nil
@@ -159,6 +169,13 @@ extension ArraySlice where Element == UInt8 {
 /// A structural fingerprint of a document's data, blind to layout and to the keys named, used
 /// to prove an edit touched nothing else.
 enum DataFingerprint {
+  /// A hash of `of(document, ignoring:)`; equal data gives equal hashes within one process.
+  static func hash(_ document: Document, ignoring keys: Set<String>) -> Int {
+    var hasher = Hasher()
+    hasher.combine(of(document, ignoring: keys))
+    return hasher.finalize()
+  }
+
   static func of(_ document: Document, ignoring keys: Set<String>) -> [UInt8] {
     guard let root = document.root else { return [] }
     var out: [UInt8] = []

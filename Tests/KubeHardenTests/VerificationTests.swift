@@ -1,0 +1,61 @@
+import XCTest
+@testable import KubeHarden
+import YAMLSource
+
+/// The check that runs before anything is written must refuse fixed texts that do not parse,
+/// change the number of documents, change data outside securityContext/resources, or would be
+/// changed again by a second run.
+final class VerificationTests: XCTestCase {
+  let input = """
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+    spec:
+      containers:
+      - name: web
+        image: nginx
+    ---
+    kind: ConfigMap
+
+    """
+
+  func analysis() throws -> (Pipeline, Pipeline.Analysis, [UInt8]) {
+    let pipeline = Pipeline(configuration: Configuration(enabledPasses: ["no-privileged"]))
+    let analysis = try pipeline.analyze(SourceBuffer(input))
+    let fixed = try EditSet(analysis.edits).apply(to: Array(input.utf8))
+    return (pipeline, analysis, fixed)
+  }
+
+  func testTheRealFixPasses() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    XCTAssertFalse(analysis.edits.isEmpty)
+    XCTAssertNil(pipeline.verify(analysis, fixed: fixed))
+  }
+
+  func testRefusesTextThatDoesNotParse() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    let broken = Array(String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "image: nginx", with: "image: [nginx").utf8)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: broken)?.message.contains("does not parse") == true)
+  }
+
+  func testRefusesChangedDataOutsideTheEditableKeys() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    let changed = Array(String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "image: nginx", with: "image: evil").utf8)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: changed)?.message.contains("changes data outside") == true)
+  }
+
+  func testRefusesADifferentNumberOfDocuments() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    let extra = fixed + Array("---\nkind: Extra\n".utf8)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: extra)?.message.contains("documents instead of") == true)
+  }
+
+  func testRefusesAFixThatDoesNotConverge() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    // A "fixed" text where the container still runs privileged: a second run would edit it.
+    let unconverged = Array(
+      String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "privileged: false", with: "privileged: true").utf8)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: unconverged)?.message.contains("do not converge") == true)
+  }
+}
