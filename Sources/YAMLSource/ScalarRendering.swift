@@ -77,7 +77,7 @@ public enum ScalarRendering {
     }
     guard digits > 0, dots <= 1, i < bytes.endIndex else { return false }
     let suffix = String(decoding: bytes[i...], as: UTF8.self)
-    let suffixes: Set<String> = ["m", "k", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"]
+    let suffixes: Set<String> = ["m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"]
     return suffixes.contains(suffix)
   }
 

@@ -1,0 +1,186 @@
+import XCTest
+@testable import YAMLSource
+
+/// Hand cases for the editing helpers: each names the YAML shape it covers and checks the exact
+/// output bytes, that the output parses, and what it means.
+final class MappingEditorTests: XCTestCase {
+  /// Inserts `entries` into the mapping found at `path` (keys; ints index sequences) of the first document.
+  func insert(_ text: String, at path: [Any], _ entries: [NewEntry]) throws -> String {
+    let bytes = Array(text.utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    var node = try XCTUnwrap(doc.root)
+    for step in path {
+      if let key = step as? String {
+        node = doc.resolved(try XCTUnwrap(editor.lookup(node, key)).value)
+      } else if let index = step as? Int {
+        node = doc.items(node)[index]
+      }
+    }
+    let edits: [Edit]
+    if doc.isNull(node) || (doc.isFlow(node) && doc.isMapping(node) && doc.firstChild(node) == nil && doc.parent(node).map { doc.isBlock($0) } == true) {
+      edits = try editor.replaceEmptyValue(node, with: entries)
+    } else {
+      edits = try editor.insert(entries, into: node)
+    }
+    let output = try EditSet(edits).apply(to: bytes)
+    XCTAssertNoThrow(try YAMLParser.parse(SourceBuffer(output)), "output does not parse:\n\(String(decoding: output, as: UTF8.self))")
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  let sc = [NewEntry("securityContext", .mapping([NewEntry("privileged", .bool(false))]))]
+  let flag = [NewEntry("privileged", .bool(false))]
+
+  func testBlockMappingAfterLastEntryBeforeOwnLevelComments() throws {
+    let input = "a:\n  b: 1\n  # c: commented out\n# outer\nd: 2\n"
+    XCTAssertEqual(try insert(input, at: ["a"], flag), "a:\n  b: 1\n  privileged: false\n  # c: commented out\n# outer\nd: 2\n")
+  }
+
+  func testNestedBlockUsesNearestIndentStep() throws {
+    let input = "spec:\n    containers:\n    -   name: a\n        env:\n            X: y\n"
+    XCTAssertEqual(
+      try insert(input, at: ["spec", "containers", 0], sc),
+      "spec:\n    containers:\n    -   name: a\n        env:\n            X: y\n        securityContext:\n            privileged: false\n")
+  }
+
+  func testIndentlessSequenceItem() throws {
+    let input = "containers:\n- name: a\n  image: b\n- name: c\n"
+    XCTAssertEqual(try insert(input, at: ["containers", 0], flag), "containers:\n- name: a\n  image: b\n  privileged: false\n- name: c\n")
+  }
+
+  func testEmptyFlowMappingBecomesBlockKeepingComment() throws {
+    let input = "c:\n  securityContext: {}   # hardened later\n  image: x\n"
+    XCTAssertEqual(
+      try insert(input, at: ["c", "securityContext"], flag),
+      "c:\n  securityContext:   # hardened later\n    privileged: false\n  image: x\n")
+  }
+
+  func testNullForms() throws {
+    for token in ["", " ~", " null", " Null"] {
+      let input = "c:\n  securityContext:\(token)\n  image: x\n"
+      XCTAssertEqual(try insert(input, at: ["c", "securityContext"], flag), "c:\n  securityContext:\n    privileged: false\n  image: x\n", token)
+    }
+    // A comment after an empty value stays on the key's line; commented lines below stay below.
+    XCTAssertEqual(
+      try insert("c:\n  resources: # set me\n    # limits:\n", at: ["c", "resources"], [NewEntry("limits", .mapping([NewEntry("cpu", .string("1"))]))]),
+      "c:\n  resources: # set me\n    limits:\n      cpu: \"1\"\n    # limits:\n")
+  }
+
+  func testOneLineFlowMapping() throws {
+    XCTAssertEqual(try insert("c: {a: 1, b: 2}  # x\n", at: ["c"], flag), "c: {a: 1, b: 2, privileged: false}  # x\n")
+    XCTAssertEqual(try insert("c: {a: 1,}\n", at: ["c"], flag), "c: {a: 1, privileged: false,}\n")
+    XCTAssertEqual(try insert("c: {}\nd: [{}]\n", at: ["d", 0], flag), "c: {}\nd: [{privileged: false}]\n")
+  }
+
+  func testMultiLineFlowMappingAndJSON() throws {
+    XCTAssertEqual(
+      try insert("c: {\n  a: 1,  # one\n  b: 2  # two\n}\n", at: ["c"], flag),
+      "c: {\n  a: 1,  # one\n  b: 2,  # two\n  privileged: false\n}\n")
+    XCTAssertEqual(
+      try insert("c: {\n  a: 1,\n  b: 2,\n}\n", at: ["c"], flag), "c: {\n  a: 1,\n  b: 2,\n  privileged: false,\n}\n")
+    XCTAssertEqual(
+      try insert("{\n  \"c\": {\n    \"a\": \"x\"\n  }\n}\n", at: ["c"], sc),
+      "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\"privileged\": false}\n  }\n}\n")
+  }
+
+  func testKeepChompedBlockScalarKeepsItsBlankLines() throws {
+    let input = "a:\n  s: |+\n    text\n\n  # note\nb: 1\n"
+    XCTAssertEqual(try insert(input, at: ["a"], flag), "a:\n  s: |+\n    text\n\n  privileged: false\n  # note\nb: 1\n")
+  }
+
+  func testBlockScalarEndingTheFileWithoutBreakIsRefused() throws {
+    let bytes = Array("a:\n  s: |\n    text".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
+    XCTAssertThrowsError(try editor.insert(flag, into: a))
+  }
+
+  func testCRLFAndNoFinalNewline() throws {
+    XCTAssertEqual(try insert("a:\r\n  b: 1\r\n", at: ["a"], flag), "a:\r\n  b: 1\r\n  privileged: false\r\n")
+    XCTAssertEqual(try insert("a:\n  b: 1", at: ["a"], sc), "a:\n  b: 1\n  securityContext:\n    privileged: false")
+  }
+
+  func testExplicitAndComplexKeysAreRefused() throws {
+    for input in ["a:\n  ? b\n  : 1\n", "a:\n  [x, y]: 1\n"] {
+      let bytes = Array(input.utf8)
+      let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+      let editor = MappingEditor(doc)
+      let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
+      XCTAssertThrowsError(try editor.insert(flag, into: a), input)
+    }
+  }
+
+  func testReplaceScalarKeepsQuotesAndComment() throws {
+    let bytes = Array("a: 'x'  # c\nb: true # keep\nc: \"y\"\n".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    let root = try XCTUnwrap(doc.root)
+    let edits = [
+      try editor.replaceScalar(try XCTUnwrap(editor.lookup(root, "a")).value, with: .string("it's")),
+      try editor.replaceScalar(try XCTUnwrap(editor.lookup(root, "b")).value, with: .bool(false)),
+      try editor.replaceScalar(try XCTUnwrap(editor.lookup(root, "c")).value, with: .string("on")),
+    ]
+    XCTAssertEqual(
+      String(decoding: try EditSet(edits).apply(to: bytes), as: UTF8.self), "a: 'it''s'  # c\nb: false # keep\nc: \"on\"\n")
+  }
+
+  func testLookupFollowsMergeKeysLocalKeysWin() throws {
+    let bytes = Array("base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  <<: [*b, *o]\n  x: 9\n".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    let m = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "m")).value)
+    XCTAssertEqual(editor.lookup(m, "x").flatMap { doc.string($0.value) }, "9")
+    XCTAssertEqual(editor.lookup(m, "x")?.isLocal, true)
+    XCTAssertEqual(editor.lookup(m, "y").flatMap { doc.string($0.value) }, "2", "earlier merge sources win")
+    XCTAssertEqual(editor.lookup(m, "z").flatMap { doc.string($0.value) }, "4")
+    XCTAssertEqual(editor.lookup(m, "z")?.isLocal, false)
+    XCTAssertNil(editor.lookup(m, "w"))
+  }
+
+  func testOverlappingEditsAreRefused() {
+    let set = EditSet([Edit(range: 0..<3, replacement: "a"), Edit(range: 2..<4, replacement: "b")])
+    XCTAssertThrowsError(try set.apply(to: Array("hello".utf8)))
+    let touching = EditSet([Edit(range: 0..<2, replacement: "X"), .insert("Y", at: 2), .insert("Z", at: 2, order: -1)])
+    XCTAssertEqual(String(decoding: try touching.apply(to: Array("hello".utf8)), as: UTF8.self), "XZYllo")
+  }
+
+  func testLocalStyleDetection() throws {
+    let bytes = Array("a:\n    b:\n        c: 1\n    list:\n      - x\n".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let style = LocalStyle(doc)
+    let editor = MappingEditor(doc)
+    let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
+    XCTAssertEqual(style.indentStep(near: a), 4)
+    XCTAssertEqual(style.sequenceIndent(near: a), 2)
+    XCTAssertEqual(style.keyColumn(of: a), 4)
+    let flow = Array("x: {\n  a: 1\n}\ny: {a: 1}\n".utf8)
+    let fdoc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(flow)).first)
+    let fed = MappingEditor(fdoc)
+    let froot = try XCTUnwrap(fdoc.root)
+    XCTAssertTrue(LocalStyle(fdoc).isMultiLineFlow(try XCTUnwrap(fed.lookup(froot, "x")).value))
+    XCTAssertFalse(LocalStyle(fdoc).isMultiLineFlow(try XCTUnwrap(fed.lookup(froot, "y")).value))
+  }
+
+  func testRestOfLineAndFollowingComments() throws {
+    let bytes = Array("a:\n  b: 1  # eol\n  # after 1\n\n  # after 2\nc: 2\n".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
+    let b = try XCTUnwrap(editor.lookup(a, "b")).value
+    let style = LocalStyle(doc)
+    XCTAssertEqual(style.trailingComment(after: b).map { doc.source.text($0) }, "# eol")
+    XCTAssertEqual(doc.source.text(style.followingCommentLines(of: try XCTUnwrap(editor.lookup(a, "b")).key)), "  # after 1\n\n  # after 2\n")
+  }
+
+  func testMultibyteOffsets() throws {
+    let bytes = Array("\u{FEFF}é: \"😀\"\nb: ü # ñ\n".utf8)
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
+    let editor = MappingEditor(doc)
+    let root = try XCTUnwrap(doc.root)
+    let b = try XCTUnwrap(editor.lookup(root, "b")).value
+    XCTAssertEqual(doc.source.text(doc.range(b)), "ü")
+    XCTAssertEqual(doc.source.text(doc.range(try XCTUnwrap(editor.lookup(root, "é")).value)), "\"😀\"")
+    XCTAssertEqual(try insert(String(decoding: bytes, as: UTF8.self), at: [], flag), "\u{FEFF}é: \"😀\"\nb: ü # ñ\nprivileged: false\n")
+  }
+}
