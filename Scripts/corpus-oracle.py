@@ -19,6 +19,44 @@ def oracle(*args):
     except json.JSONDecodeError:
         return p.returncode, {"raw": p.stdout[-2000:], "stderr": p.stderr[-2000:]}
 
+CHECK_TO_PASS = {
+    "CKV_K8S_16": "no-privileged", "CKV_K8S_20": "no-privilege-escalation", "CKV_K8S_22": "read-only-root-filesystem",
+    "CKV_K8S_23": "run-as-non-root", "CKV_K8S_40": "run-as-non-root", "CKV_K8S_10": "resource-limits",
+    "CKV_K8S_11": "resource-limits", "CKV_K8S_12": "resource-limits", "CKV_K8S_13": "resource-limits",
+}
+CORE_GROUPS = {"v1", "apps", "batch", "extensions"}
+
+def explain_checkov(binary, work, res):
+    """Every failing check of a fixed workload must be explained by a finding kubeharden reports
+    as exempted or unfixable inside that resource's lines, or by a kind kubeharden leaves alone."""
+    check = subprocess.run([binary, "check", "--format", "json", str(work)], capture_output=True, text=True)
+    report = json.loads(check.stdout)
+    findings = {}
+    for f in report["files"]:
+        findings[str(pathlib.Path(f["path"]).resolve())] = f["findings"]
+    explained = {"by finding": 0, "custom kind": 0}
+    unexplained = []
+    for path, entry in (res.get("files") or {}).items():
+        text = pathlib.Path(path).read_text(errors="replace")
+        for name, r in (entry.get("resources") or {}).items():
+            for check_id in r.get("failed", []):
+                lo, hi = r.get("lines", [0, 10**9])
+                fs = findings.get(str(pathlib.Path(path).resolve()), [])
+                hit = [x for x in fs if x["passId"] == CHECK_TO_PASS.get(check_id) and lo <= x["start"]["line"] <= hi
+                       and x["status"]["kind"] in ("unfixable", "exempted")]
+                if hit:
+                    explained["by finding"] += 1
+                    continue
+                lines = text.splitlines()[max(0, lo - 1):hi]
+                api = next((l.split(":", 1)[1].strip() for l in lines if l.startswith("apiVersion:")), "")
+                group = api.split("/")[0] if "/" in api else "v1"
+                if group not in CORE_GROUPS or any("$patch" in l for l in lines):
+                    explained["custom kind"] += 1
+                    continue
+                unexplained.append(f"{path}:{name}:{check_id}")
+    print(f"checkov failures explained: {explained}; unexplained: {len(unexplained)}")
+    return unexplained
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(SHARED / "corpus" / "dev"))
@@ -60,6 +98,9 @@ def main():
         summary = {k: v for k, v in res.items() if k not in ("files", "results", "resources")} if isinstance(res, dict) else res
         print("checkov:", json.dumps(summary)[:3000])
         pathlib.Path(work.parent / "kubeharden-checkov.json").write_text(json.dumps(res, indent=1))
+        unexplained = explain_checkov(a.binary, work, res)
+        if unexplained:
+            failures.append(("checkov", "unexplained failures", unexplained))
     for kind, path, detail in failures[:20]:
         print(f"FAIL {kind} {path}: {json.dumps(detail)[:600]}")
     return 1 if failures else 0
