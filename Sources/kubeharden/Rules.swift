@@ -8,8 +8,15 @@ struct Rules: ParsableCommand {
   @Flag(help: "Print the passes as the Markdown table used in the README.")
   var markdown = false
 
+  @Flag(help: "Print docs/rules.md: every pass explained.")
+  var docs = false
+
   func run() throws {
     let metadata = PassRegistry.metadata
+    if docs {
+      CLI.writeStdout(PassMetadata.rulesDocument(metadata))
+      return
+    }
     if markdown {
       CLI.writeStdout(PassMetadata.markdownTable(metadata))
       return
@@ -38,24 +45,7 @@ struct Explain: ParsableCommand {
 
   func run() throws {
     guard let meta = PassRegistry.pass(id: id)?.metadata else { return }
-    var text = "\(meta.id): \(meta.title)\n"
-    text += "Severity: \(meta.severity.rawValue); on by default: \(meta.enabledByDefault ? "yes" : "no")\n\n"
-    text += "Why:\n  \(meta.rationale)\n\nWhat it writes:\n  \(meta.fixDescription)\n"
-    if !meta.configKeys.isEmpty {
-      text += "\nConfiguration (.kubeharden.yaml key, flag):\n"
-      for key in meta.configKeys { text += "  \(key.key)\(key.flag.map { ", \($0)" } ?? ""): \(key.summary)\n" }
-    }
-    text += "\nExempt a workload: annotation kubeharden.io/skip: \"\(meta.id)\" (or kubeharden.io/skip.<container>: \"\(meta.id)\")\n"
-    text += "\nReferences:\n"
-    for reference in meta.references { text += "  - \(reference.label) <\(reference.url)>\n" }
-    if let example = meta.triggering.first, let fixed = example.output {
-      text += "\nExample input:\n" + indent(example.input) + "\nFixed:\n" + indent(fixed)
-    }
-    CLI.writeStdout(text)
-  }
-
-  func indent(_ text: String) -> String {
-    text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+    CLI.writeStdout(meta.explanation)
   }
 }
 

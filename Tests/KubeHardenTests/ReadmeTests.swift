@@ -15,4 +15,11 @@ final class ReadmeTests: XCTestCase {
     let table = String(text[start.upperBound..<end.lowerBound])
     XCTAssertEqual(table, PassMetadata.markdownTable(PassRegistry.metadata), "update README.md with `kubeharden rules --markdown`")
   }
+
+  func testRulesDocumentIsCurrent() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("docs/rules.md")
+    let text = try String(contentsOf: url, encoding: .utf8)
+    XCTAssertEqual(text, PassMetadata.rulesDocument(PassRegistry.metadata), "regenerate with `kubeharden rules --docs > docs/rules.md`")
+  }
 }
