@@ -16,7 +16,7 @@ struct Check: ParsableCommand {
       Formats: text (path:line:col: severity[pass-id]: message, with the fix as a short diff; in GitHub \
       Actions also ::warning workflow commands), json, sarif (SARIF 2.1.0 with fixes), rdjson (reviewdog, \
       with suggestions), github (the body of a pull-request review with suggestion blocks).
-      Exit 0 no findings, 1 findings (exempted ones do not count), 2 if an input had an error.
+      Exit 0 no findings, 1 findings (exempted ones and notes do not count), 2 if an input had an error.
       """)
 
   @OptionGroup var options: CommonOptions
@@ -51,7 +51,10 @@ struct Check: ParsableCommand {
     CLI.writeStdout(output.isEmpty || output.hasSuffix("\n") ? output : output + "\n")
     CLI.printErrors(reports)
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
-    let counted = reports.flatMap { $0.findings }.contains { if case .exempted = $0.status { return false } else { return true } }
+    let counted = reports.flatMap { $0.findings }.contains { finding in
+      if case .exempted = finding.status { return false }
+      return finding.severity != .note
+    }
     if counted { throw ExitCode(1) }
   }
 }

@@ -4,8 +4,8 @@ import YAMLSource
 enum WindowsRules {
   static func skipped(_ field: String, _ pod: PodSpecView, node: NodeID) -> Draft {
     Draft(
-      message: "\(pod.label) is a Windows pod: \(field) is not written (the API server rejects it on Windows pods)",
-      node: node, status: .unfixable(reason: "Windows pod: the API rejects securityContext.\(field)"), severity: .note)
+      message: "\(pod.label) is a Windows pod: securityContext.\(field) is not written",
+      node: node, status: .unfixable(reason: "the API server rejects securityContext.\(field) on Windows pods"), severity: .note)
   }
 }
 
@@ -22,7 +22,7 @@ extension Pass {
       guard current != desired else { continue }
       let node = context.locate(container.node, path)
       if pod.isWindows {
-        if current != nil { drafts.append(WindowsRules.skipped(field, pod, node: node)) }
+        drafts.append(WindowsRules.skipped(field, pod, node: node))
         continue
       }
       var status: FindingStatus = .fixable

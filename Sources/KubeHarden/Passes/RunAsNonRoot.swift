@@ -132,7 +132,9 @@ struct RunAsNonRoot: Pass {
           requirements: [Requirement(base: pod.spec, path: nonRootPath, value: .bool(true))],
           fixTitle: "Set the pod's runAsNonRoot: true"))
     }
-    if !pod.isWindows {
+    if pod.isWindows {
+      if podNeedsUser { drafts.append(WindowsRules.skipped("runAsUser", pod, node: specNode)) }
+    } else {
       let podUserNode = context.value(pod.spec, userPath)
       let podUser = podUserNode.flatMap { context.document.integer($0) }
       if podUser == 0 || (podNeedsUser && podUserNode == nil) {
