@@ -130,8 +130,10 @@ public struct Pipeline: Sendable {
   /// run finds nothing more to fix. Costs one more parse and pass run, of the fixed text only.
   func verify(_ analysis: Analysis, fixed: [UInt8]) -> FileError? {
     let again: Analysis
+    var relaxed = self
+    relaxed.limits.maxBytes = max(limits.maxBytes, fixed.count)  // the additions are ours
     do {
-      again = try analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys))
+      again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys))
     } catch {
       return FileError(message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
     }

@@ -115,8 +115,8 @@ public struct WorkloadLocator: Sendable {
       return
     }
     guard let path = specPath(kind: kind, apiVersion: apiVersion) else { return }
-    // A strategic-merge patch fragment (`$patch: delete`, `$patch: replace`) is not a workload.
-    if editor.lookup(object, "$patch") != nil { return }
+    // A strategic-merge patch fragment (`$patch: delete`, `$setElementOrder/...`) is not a workload.
+    if containsPatchDirective(document, object) { return }
     var shared: String?
     guard let spec = walk(editor, from: object, path: path, shared: &shared) else { return }
     guard document.isMapping(spec) else { return }
@@ -166,6 +166,27 @@ public struct WorkloadLocator: Sendable {
     guard PodTemplatePath.coreGroups.contains(group) else { return nil }
     if kind == "Pod" || kind == "PodTemplate" || kind == "ReplicationController" { guard group == "" else { return nil } }
     return PodTemplatePath.builtIn[kind]
+  }
+
+  /// Whether any key under `object` is a strategic-merge patch directive (`$patch`,
+  /// `$setElementOrder/...`, `$retainKeys`, `$deleteFromPrimitiveList/...`).
+  func containsPatchDirective(_ document: Document, _ object: NodeID) -> Bool {
+    // Descendants follow their ancestor in document order: scan only the object's own nodes.
+    let end = document.range(object).upperBound
+    var index = object.raw + 1
+    while Int(index) < document.nodeCount {
+      let node = NodeID(index)
+      index += 1
+      if document.range(node).lowerBound >= end { break }
+      guard document.isScalar(node), document.valueBytes(node).first == UInt8(ascii: "$"),
+        let parent = document.parent(node), document.isMapping(parent),
+        document.entries(parent).contains(where: { $0.key == node }), let key = document.string(node)
+      else { continue }
+      if key == "$patch" || key == "$retainKeys" || key.hasPrefix("$setElementOrder/") || key.hasPrefix("$deleteFromPrimitiveList/") {
+        return true
+      }
+    }
+    return false
   }
 
   func walk(_ editor: MappingEditor, from start: NodeID, path: [String], shared: inout String?) -> NodeID? {
