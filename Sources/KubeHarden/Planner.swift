@@ -161,7 +161,8 @@ struct Planner {
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
-      let range = document.range(item.draft.node)
+      // A block collection's END mark sits at the next token: stop at its content instead.
+      let range = document.range(item.draft.node).lowerBound..<document.contentEnd(item.draft.node)
       findings.append(
         Finding(
           passID: item.passID, severity: item.draft.severity ?? item.severity, message: item.draft.message, range: range,

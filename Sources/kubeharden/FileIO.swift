@@ -36,8 +36,8 @@ enum FileIO {
     return bytes
   }
 
-  /// A hook for tests: called after the temporary file is written, before it is renamed. If it
-  /// throws, the temporary file is removed and the original stays untouched.
+  /// A hook for tests: called with the file's path after its temporary file is written, before the
+  /// rename. If it throws, the temporary file is removed and the original stays untouched.
   nonisolated(unsafe) static var beforeRename: ((String) throws -> Void)? = {
     if let failing = ProcessInfo.processInfo.environment["KUBEHARDEN_TEST_FAIL_WRITE"], !failing.isEmpty {
       return { path in
@@ -88,7 +88,7 @@ enum FileIO {
       _ = fchown(fd, info.st_uid, info.st_gid)
       guard fsync(fd) == 0 else { throw FileIOError(description: "cannot flush: \(String(cString: strerror(errno)))") }
     }
-    try beforeRename?(tempPath)
+    try beforeRename?(target)
     guard rename(tempPath, target) == 0 else {
       throw FileIOError(description: "cannot replace the file: \(String(cString: strerror(errno)))")
     }

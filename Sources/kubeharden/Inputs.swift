@@ -29,12 +29,17 @@ enum InputCollector {
         var visited = Set<String>()
         var found: [String] = []
         walk(path, visited: &visited, into: &found, errors: &errors)
-        for file in found.sorted() where seen.insert(file).inserted { inputs.append(Input(path: file, isStdin: false)) }
-      } else if seen.insert(path).inserted {
+        for file in found.sorted() where seen.insert(realPath(file)).inserted { inputs.append(Input(path: file, isStdin: false)) }
+      } else if seen.insert(realPath(path)).inserted {
         inputs.append(Input(path: path, isStdin: false))
       }
     }
     return inputs
+  }
+
+  /// The file a path names, links resolved: the same file given twice is processed once.
+  static func realPath(_ path: String) -> String {
+    URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
   }
 
   static func walk(_ directory: String, visited: inout Set<String>, into found: inout [String], errors: inout [(String, String)]) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KubeHarden
 
 /// Options every file-processing subcommand shares: inputs and configuration overrides.
@@ -52,6 +53,16 @@ struct CommonOptions: ParsableArguments {
   /// Checks flag values early so that a bad value is a usage error (exit 64).
   func validateFlags() throws {
     var configuration = Configuration()
+    if let config {
+      guard let data = FileManager.default.contents(atPath: config) else {
+        throw ValidationError("--config: cannot read '\(config)'")
+      }
+      do {
+        try configuration.apply(configFile: Array(data), path: config)
+      } catch {
+        throw ValidationError(error.message)
+      }
+    }
     do {
       try apply(to: &configuration)
     } catch {
