@@ -7,6 +7,7 @@ public enum PassRegistry {
     NoPrivilegeEscalation(),
     ReadOnlyRootFilesystem(),
     ResourceLimits(),
+    SeccompProfile(),
   ]
 
   public static var metadata: [PassMetadata] { all.map { $0.metadata } }

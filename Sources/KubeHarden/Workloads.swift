@@ -171,19 +171,20 @@ public struct WorkloadLocator: Sendable {
   /// Whether any key under `object` is a strategic-merge patch directive (`$patch`,
   /// `$setElementOrder/...`, `$retainKeys`, `$deleteFromPrimitiveList/...`).
   func containsPatchDirective(_ document: Document, _ object: NodeID) -> Bool {
-    // Descendants follow their ancestor in document order: scan only the object's own nodes.
+    // Descendants follow their ancestor in document order: scan only the object's own nodes,
+    // and each mapping's keys once.
     let end = document.range(object).upperBound
-    var index = object.raw + 1
+    var index = object.raw
     while Int(index) < document.nodeCount {
       let node = NodeID(index)
       index += 1
-      if document.range(node).lowerBound >= end { break }
-      guard document.isScalar(node), document.valueBytes(node).first == UInt8(ascii: "$"),
-        let parent = document.parent(node), document.isMapping(parent),
-        document.entries(parent).contains(where: { $0.key == node }), let key = document.string(node)
-      else { continue }
-      if key == "$patch" || key == "$retainKeys" || key.hasPrefix("$setElementOrder/") || key.hasPrefix("$deleteFromPrimitiveList/") {
-        return true
+      if document.range(node).lowerBound >= end && node != object { break }
+      guard document.isMapping(node) else { continue }
+      for entry in document.entries(node) where document.valueBytes(entry.key).first == UInt8(ascii: "$") {
+        let key = document.string(entry.key) ?? ""
+        if key == "$patch" || key == "$retainKeys" || key.hasPrefix("$setElementOrder/") || key.hasPrefix("$deleteFromPrimitiveList/") {
+          return true
+        }
       }
     }
     return false
