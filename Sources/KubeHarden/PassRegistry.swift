@@ -8,6 +8,7 @@ public enum PassRegistry {
     ReadOnlyRootFilesystem(),
     ResourceLimits(),
     SeccompProfile(),
+    DropCapabilities(),
   ]
 
   public static var metadata: [PassMetadata] { all.map { $0.metadata } }

@@ -11,6 +11,8 @@ struct Planner {
     case replace(NodeID)
     case insert(mapping: NodeID, rest: [String])
     case fill(value: NodeID, rest: [String])
+    /// Append the missing items to an existing sequence.
+    case append(sequence: NodeID, items: [NewValue])
     case refused(String)
   }
 
@@ -21,8 +23,10 @@ struct Planner {
       let isLast = i == requirement.path.count - 1
       let rest = Array(requirement.path[i...])
       guard document.isMapping(mapping) else { return .refused("'\(requirement.path[i - 1])' is not a mapping") }
-      if editor.duplicateKeys(in: mapping).contains(where: { document.scalar($0, equals: key) }) {
-        return .refused("'\(key)' is written twice in the same mapping; fix the duplicate by hand")
+      // A mapping with a duplicate key means different things to different readers (the API
+      // server keeps one, strict decoders reject it): never edit in or through it.
+      if let duplicate = editor.duplicateKeys(in: mapping).first {
+        return .refused("'\(document.string(duplicate) ?? "")' is written twice in the same mapping; fix the duplicate by hand")
       }
       guard let found = editor.lookup(mapping, key) else { return .insert(mapping: mapping, rest: rest) }
       let value = document.resolved(found.value)
@@ -36,7 +40,12 @@ struct Planner {
         return .refused("'\(key)' carries an anchor that an alias uses")
       }
       if isLast {
+        if case .sequence(let wanted) = requirement.value, document.isSequence(value) {
+          let missing = wanted.filter { item in !document.items(value).contains { satisfies(document.resolved($0), item) } }
+          return missing.isEmpty ? .satisfied : .append(sequence: value, items: missing)
+        }
         guard document.isScalar(value) else { return .refused("'\(key)' is not a scalar") }
+        if case .sequence = requirement.value, !document.isNull(value) { return .refused("'\(key)' is not a list") }
         return .replace(value)
       }
       if document.isNull(value) || (document.isMapping(value) && document.isFlow(value) && document.firstChild(value) == nil) {
@@ -54,6 +63,9 @@ struct Planner {
     case .int(let i): return document.integer(node) == i
     case .string(let s): return document.isScalar(node) && document.scalar(node, equals: s)
     case .mapping: return false
+    case .sequence(let items):
+      guard document.isSequence(node) else { return false }
+      return items.allSatisfy { item in document.items(node).contains { satisfies(document.resolved($0), item) } }
     }
   }
 
@@ -100,10 +112,11 @@ struct Planner {
       statuses.append(status)
     }
     // 2. Group the requirements of fixable drafts by the node they edit.
-    enum GroupKey: Hashable { case insert(NodeID), fill(NodeID), replace(NodeID) }
+    enum GroupKey: Hashable { case insert(NodeID), fill(NodeID), replace(NodeID), append(NodeID) }
     var groupOrder: [GroupKey] = []
     var trees: [GroupKey: Tree] = [:]
     var replacements: [GroupKey: NewValue] = [:]
+    var appends: [GroupKey: [NewValue]] = [:]
     var draftGroups: [[GroupKey]] = Array(repeating: [], count: drafts.count)
     for (index, item) in drafts.enumerated() where statuses[index].isFixable {
       for (requirement, outcome) in zip(item.draft.requirements, outcomes[index]) {
@@ -119,8 +132,11 @@ struct Planner {
         case .fill(let value, let rest):
           key = .fill(value)
           trees[key, default: Tree()].add(rest[...], requirement.value)
+        case .append(let sequence, let items):
+          key = .append(sequence)
+          for item in items where !appends[key, default: []].contains(item) { appends[key, default: []].append(item) }
         }
-        if trees[key] != nil || replacements[key] != nil, !groupOrder.contains(key) { groupOrder.append(key) }
+        if trees[key] != nil || replacements[key] != nil || appends[key] != nil, !groupOrder.contains(key) { groupOrder.append(key) }
         if !draftGroups[index].contains(key) { draftGroups[index].append(key) }
       }
     }
@@ -139,6 +155,8 @@ struct Planner {
           groupEdits[key] = try editor.insert(trees[key]?.entries ?? [], into: mapping, order: -depth(mapping))
         case .fill(let value):
           groupEdits[key] = try editor.replaceEmptyValue(value, with: trees[key]?.entries ?? [], order: -depth(value))
+        case .append(let sequence):
+          groupEdits[key] = try editor.append(appends[key] ?? [], to: sequence, order: -depth(sequence))
         }
       } catch {
         groupErrors[key] = error.reason

@@ -129,7 +129,7 @@ public struct MappingEditor: Sendable {
       anchorOffset = range.upperBound
     }
     let lb = style.lineBreak(near: anchorOffset)
-    let lines = renderBlock(entries, indent: keyColumn + step, step: step)
+    let lines = renderBlock(entries, indent: keyColumn + step, step: step, sequenceIndent: style.sequenceIndent(near: parent))
     edits.append(insertLines(lines, afterLineOf: anchorOffset, lineBreak: lb, order: order))
     return edits
   }
@@ -161,6 +161,44 @@ public struct MappingEditor: Sendable {
     return false
   }
 
+  /// Edits that append `items` to a sequence (block or flow, possibly empty `[]`), after its last
+  /// item, in local style.
+  public func append(_ items: [NewValue], to sequence: NodeID, order: Int = 0) throws(EditRefusal) -> [Edit] {
+    guard !items.isEmpty else { return [] }
+    let range = document.range(sequence)
+    guard document.isSequence(sequence) else { throw EditRefusal("not a sequence", at: range.lowerBound) }
+    guard !document.hasAnchor(sequence) || !document.isAliased(sequence) else {
+      throw EditRefusal("the sequence carries an anchor that an alias uses", at: range.lowerBound)
+    }
+    if document.isFlow(sequence) {
+      let open = document.contentStart(sequence)
+      let json = isInFlow(sequence) && LocalStyle(document).isJSONStyle(document.parent(sequence) ?? sequence)
+      let rendered = items.map { ScalarRendering.render($0, flow: true, json: json) }
+      guard let last = document.lastChild(sequence) else {
+        return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
+      }
+      return try appendToFlow(rendered, container: sequence, lastValue: last, lastKey: last, close: UInt8(ascii: "]"), order: order)
+    }
+    guard let first = document.firstChild(sequence), let last = document.lastChild(sequence) else {
+      throw EditRefusal("empty block sequence", at: range.lowerBound)
+    }
+    let dashColumn = style.column(of: first) - dashWidth(before: first)
+    let pad = String(repeating: " ", count: max(0, dashColumn))
+    let lines = items.map { pad + "- " + ScalarRendering.render($0, flow: false, json: false) }
+    return [try insertAfterLastContent(lines, lastValue: last, keyColumn: dashColumn, order: order)]
+  }
+
+  /// The width of `- ` (and any extra spaces) between an item's dash and the item itself.
+  func dashWidth(before item: NodeID) -> Int {
+    var i = document.range(item).lowerBound
+    var width = 0
+    while i > 0, bytes[i - 1] == UInt8(ascii: " ") {
+      i -= 1
+      width += 1
+    }
+    return i > 0 && bytes[i - 1] == UInt8(ascii: "-") ? width + 1 : 0
+  }
+
   // MARK: Block mappings
 
   func insertIntoBlock(_ entries: [NewEntry], mapping: NodeID, order: Int) throws(EditRefusal) -> [Edit] {
@@ -180,31 +218,29 @@ public struct MappingEditor: Sendable {
     }
     let keyColumn = style.column(of: first.key)
     let step = style.indentStep(near: mapping)
-    let lines = renderBlock(entries, indent: keyColumn, step: step)
-    let lastValue = last.value
-    if document.isScalar(lastValue) && document.style(lastValue).isBlockScalar {
-      let end = document.range(lastValue).upperBound
+    let lines = renderBlock(entries, indent: keyColumn, step: step, sequenceIndent: style.sequenceIndent(near: mapping))
+    return [try insertAfterLastContent(lines, lastValue: last.value, keyColumn: keyColumn, order: order)]
+  }
+
+  /// An insertion of `lines` after the last value of a block collection: after its content line
+  /// and any deeper comment lines, before comments at its own level; after a block scalar's end
+  /// mark (keeping a keep-chomped scalar's blank lines); refused after a block scalar that ends
+  /// the file without a line break (anything appended would change its value).
+  func insertAfterLastContent(_ lines: [String], lastValue: NodeID, keyColumn: Int, order: Int) throws(EditRefusal) -> Edit {
+    let scalar = document.isScalar(lastValue) ? lastValue : deepestLastDescendant(lastValue)
+    if let scalar, document.style(scalar).isBlockScalar {
+      let end = document.range(scalar).upperBound
       let endsWithBreak = end > 0 && (bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r"))
       guard endsWithBreak else {
         throw EditRefusal("the last value is a block scalar that ends the file without a line break", at: end)
       }
       let lb = style.lineBreak(near: end - 1)
-      return [Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)]
+      return Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)
     }
     let contentEnd = document.contentEnd(lastValue)
-    // A value that ends inside a block scalar deeper down is handled by its own end mark.
-    if let deepest = deepestLastDescendant(lastValue), document.style(deepest).isBlockScalar {
-      let end = document.range(deepest).upperBound
-      let endsWithBreak = end > 0 && (bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r"))
-      guard endsWithBreak else {
-        throw EditRefusal("the last value is a block scalar that ends the file without a line break", at: end)
-      }
-      let lb = style.lineBreak(near: end - 1)
-      return [Edit(range: end..<end, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)]
-    }
     let lb = style.lineBreak(near: contentEnd)
     let anchor = lastInnerCommentLine(after: contentEnd, keyColumn: keyColumn) ?? contentEnd
-    return [insertLines(lines, afterLineOf: anchor, lineBreak: lb, order: order)]
+    return insertLines(lines, afterLineOf: anchor, lineBreak: lb, order: order)
   }
 
   /// Comment lines right after a mapping's last content that are indented deeper than its keys
@@ -254,7 +290,7 @@ public struct MappingEditor: Sendable {
   }
 
   /// Lines (without breaks) for `entries` as a block mapping at `indent`.
-  func renderBlock(_ entries: [NewEntry], indent: Int, step: Int) -> [String] {
+  func renderBlock(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
     var lines: [String] = []
     let pad = String(repeating: " ", count: indent)
     for entry in entries {
@@ -262,7 +298,11 @@ public struct MappingEditor: Sendable {
       switch entry.value {
       case .mapping(let children) where !children.isEmpty:
         lines.append(pad + key + ":")
-        lines += renderBlock(children, indent: indent + step, step: step)
+        lines += renderBlock(children, indent: indent + step, step: step, sequenceIndent: sequenceIndent)
+      case .sequence(let items) where !items.isEmpty && items.allSatisfy({ if case .mapping = $0 { return false } else { return true } }):
+        lines.append(pad + key + ":")
+        let dash = String(repeating: " ", count: indent + sequenceIndent) + "- "
+        lines += items.map { dash + ScalarRendering.render($0, flow: false, json: false) }
       default:
         lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false))
       }
@@ -301,22 +341,29 @@ public struct MappingEditor: Sendable {
     for entry in all where !document.isScalar(entry.key) {
       throw EditRefusal("the mapping has a complex key", at: document.range(entry.key).lowerBound)
     }
-    let valueEnd = document.contentEnd(last.value)
-    // What follows the last value: blanks, maybe a trailing comma, maybe a comment, then `}`.
+    return try appendToFlow(rendered, container: mapping, lastValue: last.value, lastKey: last.key, close: UInt8(ascii: "}"), order: order)
+  }
+
+  /// Edits that add rendered entries or items after the last one of a non-empty flow collection:
+  /// `, x` on one line (after a trailing comma: ` x,`); on a new line at the last entry's column
+  /// when the collection spans lines.
+  func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int) throws(EditRefusal) -> [Edit] {
+    let valueEnd = document.contentEnd(lastValue)
+    // What follows the last value: blanks, maybe a trailing comma, maybe a comment, then the bracket.
     var i = valueEnd
     while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t") { i += 1 }
     let hasTrailingComma = i < bytes.count && bytes[i] == UInt8(ascii: ",")
     let afterComma = hasTrailingComma ? i + 1 : valueEnd
     let lineEnd = source.lineEnd(containing: valueEnd)
-    let closeOnSameLine = closingBraceOnLine(from: afterComma, to: lineEnd)
-    if !style.isMultiLineFlow(mapping) || closeOnSameLine {
+    let closeOnSameLine = closingBracketOnLine(close, from: afterComma, to: lineEnd)
+    if !style.isMultiLineFlow(container) || closeOnSameLine {
       if hasTrailingComma {
         return [Edit(range: afterComma..<afterComma, replacement: " " + rendered.joined(separator: ", ") + ",", order: order)]
       }
       return [Edit(range: valueEnd..<valueEnd, replacement: ", " + rendered.joined(separator: ", "), order: order)]
     }
-    // Multi-line: one entry per line at the last key's column.
-    let column = style.column(of: last.key)
+    // Multi-line: one entry per line at the last entry's column.
+    let column = style.column(of: lastKey)
     let pad = String(repeating: " ", count: column)
     let lb = style.lineBreak(near: valueEnd)
     var edits: [Edit] = []
@@ -328,18 +375,18 @@ public struct MappingEditor: Sendable {
       lines = rendered.enumerated().map { pad + $0.element + ($0.offset < rendered.count - 1 ? "," : "") }
     }
     let at = source.nextLineStart(after: valueEnd)
-    guard at < bytes.count else { throw EditRefusal("unterminated flow mapping", at: range.lowerBound) }
+    guard at < bytes.count else { throw EditRefusal("unterminated flow collection", at: document.range(container).lowerBound) }
     edits.append(Edit(range: at..<at, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order))
     return edits
   }
 
-  /// Whether a `}` closes the mapping on the rest of this line (outside a comment).
-  func closingBraceOnLine(from start: Int, to end: Int) -> Bool {
+  /// Whether the closing bracket ends the collection on the rest of this line (outside a comment).
+  func closingBracketOnLine(_ close: UInt8, from start: Int, to end: Int) -> Bool {
     var i = start
     while i < end {
       let byte = bytes[i]
       if byte == UInt8(ascii: "#") { return false }
-      if byte == UInt8(ascii: "}") { return true }
+      if byte == close { return true }
       if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") { return false }
       i += 1
     }

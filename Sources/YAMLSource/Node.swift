@@ -117,10 +117,13 @@ public struct Document: Sendable {
   /// The byte offset where the node's own text starts, after its properties for collections.
   public func contentStart(_ id: NodeID) -> Int {
     let r = record(id)
-    if r.kind == .mapping || r.kind == .sequence {
-      return r.style == .flow ? Int(r.openEnd) - 1 : Int(r.openEnd)
+    guard r.kind == .mapping || r.kind == .sequence else { return Int(r.start) }
+    if r.style == .flow { return Int(r.openEnd) - 1 }
+    // An indentless block sequence's start event covers its first `-`.
+    if r.kind == .sequence, r.openEnd > r.start, source.bytes[Int(r.openEnd) - 1] == UInt8(ascii: "-") {
+      return Int(r.openEnd) - 1
     }
-    return Int(r.start)
+    return r.flags & (NodeRecord.hasAnchor | NodeRecord.hasTag) != 0 ? Int(r.openEnd) : Int(r.start)
   }
 
   /// Where the node's text really ends: the end mark for scalars, aliases and flow

@@ -6,6 +6,8 @@ public indirect enum NewValue: Sendable, Hashable {
   /// YAML 1.2 core and go-yaml v2, quoted otherwise.
   case string(String)
   case mapping([NewEntry])
+  /// A sequence; as a requirement it means "contains these items" (missing ones are appended).
+  case sequence([NewValue])
 }
 
 /// A key and the value to write under it.
@@ -119,6 +121,8 @@ public enum ScalarRendering {
       if entries.isEmpty { return "{}" }
       let inner = entries.map { renderKey($0.key, flow: true, json: json) + ": " + render($0.value, flow: true, json: json) }
       return "{" + inner.joined(separator: ", ") + "}"
+    case .sequence(let items):
+      return "[" + items.map { render($0, flow: true, json: json) }.joined(separator: ", ") + "]"
     }
   }
 

@@ -1,0 +1,104 @@
+import YAMLSource
+
+/// Containers drop every Linux capability they do not add back.
+///
+/// Finding: a container's `securityContext.capabilities.drop` does not contain `ALL`.
+/// Fix: append `ALL` to the drop list in its own style, or insert `capabilities: {drop: [ALL]}` as a
+/// block (`drop:` then `- ALL`). `add` is left alone: capabilities added back after dropping ALL
+/// keep working. Not written on Windows pods.
+struct DropCapabilities: Pass {
+  static let metadata = PassMetadata(
+    id: "drop-capabilities", title: "Containers drop all capabilities",
+    rationale: """
+      Containers start with a default set of Linux capabilities (NET_RAW, CHOWN, SETUID, ...) that \
+      most applications never use and that help an attacker (NET_RAW allows spoofing on the pod \
+      network). Dropping ALL and adding back only what is needed is what the Restricted profile asks.
+      """,
+    fixDescription: """
+      Adds `ALL` to `securityContext.capabilities.drop` on every container; an existing `add` list is \
+      kept (capabilities listed there are still granted).
+      """,
+    references: [.owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28")],
+    triggering: [
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            image: nginx
+        """,
+        fixed: """
+          apiVersion: v1
+          kind: Pod
+          spec:
+            containers:
+            - name: web
+              image: nginx
+              securityContext:
+                capabilities:
+                  drop:
+                  - ALL
+          """),
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            securityContext:
+              capabilities:
+                add: [NET_BIND_SERVICE]
+                drop: [NET_RAW]   # was enough once
+        """,
+        fixed: """
+          apiVersion: v1
+          kind: Pod
+          spec:
+            containers:
+            - name: web
+              securityContext:
+                capabilities:
+                  add: [NET_BIND_SERVICE]
+                  drop: [NET_RAW, ALL]   # was enough once
+          """),
+    ],
+    nonTriggering: [
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+          - name: web
+            securityContext:
+              capabilities:
+                drop:
+                  - ALL
+        """)
+    ])
+
+  func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    var drafts: [Draft] = []
+    let path = ["securityContext", "capabilities", "drop"]
+    for container in pod.containers {
+      let drop = context.value(container.node, path)
+      let names = drop.map { node in context.document.items(node).compactMap { context.document.string(context.document.resolved($0)) } } ?? []
+      guard !names.contains("ALL") else { continue }
+      let node = context.locate(container.node, path)
+      if pod.isWindows {
+        drafts.append(WindowsRules.skipped("capabilities", pod, node: node))
+        continue
+      }
+      drafts.append(
+        Draft(
+          message: drop == nil ? "\(container.label) does not drop capabilities" : "\(container.label) does not drop ALL capabilities",
+          node: node, status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
+          requirements: [Requirement(base: container.node, path: path, value: .sequence([.string("ALL")]))],
+          fixTitle: "Add ALL to securityContext.capabilities.drop"))
+    }
+    return drafts
+  }
+}
