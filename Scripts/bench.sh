@@ -114,7 +114,8 @@ calc() { awk "BEGIN { printf \"%s\", $1 }" 2>/dev/null; }
 mb() { calc "sprintf(\"%.2f\", $1 / 1e6)"; }
 
 # timed LOG CMD...: runs CMD under /usr/bin/time -v (its report goes to LOG; the command's
-# stderr is kept apart in LOG.err); sets T_WALL (seconds), T_RSS (KiB), T_STATUS.
+# stderr is kept apart in LOG.err); sets T_WALL (seconds), T_CPU (user + system seconds, less
+# sensitive than the wall time to other work on the machine), T_RSS (KiB), T_STATUS.
 timed() {
   local log=$1; shift
   /usr/bin/time -v -o "$log" "$@" 2>"$log.err"
@@ -124,22 +125,24 @@ timed() {
       n = split($2, p, ":"); s = 0
       for (i = 1; i <= n; i++) s = s * 60 + p[i]
       printf "%.3f", s }' "$log")
+  T_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$log")
   [ -n "$T_RSS" ] || T_RSS=0
   [ -n "$T_WALL" ] || T_WALL=0
 }
 
-# best LOG N CMD...: the fastest of N timed runs (T_WALL, T_RSS from that run; T_STATUS any failure).
+# best LOG N CMD...: the fastest of N timed runs (T_WALL, T_CPU, T_RSS from that run; T_STATUS
+# any failure).
 best() {
   local log=$1 n=$2; shift 2
-  local bw="" br=0 bad=0 i
+  local bw="" bc=0 br=0 bad=0 i
   for ((i = 0; i < n; i++)); do
     timed "$log" "$@"
     [ "$T_STATUS" = 0 ] || bad=$T_STATUS
     if [ -z "$bw" ] || awk -v a="$T_WALL" -v b="$bw" 'BEGIN { exit !(a < b) }'; then
-      bw=$T_WALL; br=$T_RSS
+      bw=$T_WALL; bc=$T_CPU; br=$T_RSS
     fi
   done
-  T_WALL=$bw; T_RSS=$br; T_STATUS=$bad
+  T_WALL=$bw; T_CPU=$bc; T_RSS=$br; T_STATUS=$bad
 }
 
 # C scan of a file: sets C_SECONDS (parse only, best of REPEAT, as printed by libyaml-scan) and
@@ -201,7 +204,7 @@ fi
 
 say "2. kubeharden fix - < big.yaml > /dev/null vs C libyaml-scan (best of $REPEAT)"
 best "$WORK/fix-big.time" "$REPEAT" sh -c '"$1" fix --quiet - <"$2" >/dev/null' sh "$KH" "$BIG"
-FIX_WALL=$T_WALL; FIX_RSS=$T_RSS
+FIX_WALL=$T_WALL; FIX_CPU=$T_CPU; FIX_RSS=$T_RSS
 [ "$T_STATUS" = 0 ] || { echo "kubeharden fix - exited $T_STATUS:"; head -5 "$WORK/fix-big.time.err"; }
 cscan "$BIG"
 FIX_MBPS=$(calc "sprintf(\"%.1f\", $BIG_BYTES / 1e6 / $FIX_WALL)")
@@ -209,12 +212,12 @@ C_MBPS=$(calc "sprintf(\"%.1f\", $BIG_BYTES / 1e6 / $C_SECONDS)")
 C_WALL_MBPS=$(calc "sprintf(\"%.1f\", $BIG_BYTES / 1e6 / $C_WALL)")
 FIX_X=$(calc "sprintf(\"%.2f\", $FIX_RSS * 1024 / $BIG_BYTES)")
 C_X=$(calc "sprintf(\"%.2f\", $C_RSS * 1024 / $BIG_BYTES)")
-printf '  kubeharden fix -   %8.3f s  %7s MB/s  peak RSS %7.1f MiB = %sx input\n' "$FIX_WALL" "$FIX_MBPS" "$(calc "$FIX_RSS / 1024")" "$FIX_X"
+printf '  kubeharden fix -   %8.3f s (cpu %s s)  %7s MB/s  peak RSS %7.1f MiB = %sx input\n' "$FIX_WALL" "$FIX_CPU" "$FIX_MBPS" "$(calc "$FIX_RSS / 1024")" "$FIX_X"
 printf '  C libyaml-scan     %8.3f s  %7s MB/s  (parse only: %s s, %s MB/s)  peak RSS %.1f MiB = %sx input\n' \
   "$C_WALL" "$C_WALL_MBPS" "$C_SECONDS" "$C_MBPS" "$(calc "$C_RSS / 1024")" "$C_X"
 printf '  fix / C scan: %sx the time of the whole C process, %sx its parse alone\n' \
   "$(calc "sprintf(\"%.2f\", $FIX_WALL / $C_WALL)")" "$(calc "sprintf(\"%.2f\", $FIX_WALL / $C_SECONDS)")"
-row "fix - (50 MB, end to end)" "$FIX_MBPS MB/s, ${FIX_WALL}s" "" ""
+row "fix - (big.yaml, end to end)" "$FIX_MBPS MB/s, ${FIX_WALL}s" "" "cpu ${FIX_CPU}s"
 row "C libyaml-scan (same file; parse only)" "$C_MBPS MB/s" "" ""
 row "fix - / C scan (time; C whole process)" "$(calc "sprintf(\"%.2fx\", $FIX_WALL / $C_WALL)")" "" ""
 row "fix - / C scan (time; C parse only)" "$(calc "sprintf(\"%.2fx\", $FIX_WALL / $C_SECONDS)")" "" ""
@@ -227,11 +230,11 @@ say "3. kubeharden fix DIR on $SMALL_COUNT files ($(mb "$SMALL_BYTES") MB): all 
 cp -r "$SMALL" "$WORK/dir-all"
 cp -r "$SMALL" "$WORK/dir-one"
 timed "$WORK/fix-dir-all.time" "$KH" fix --quiet "$WORK/dir-all"
-DIR_ALL=$T_WALL; DIR_ALL_RSS=$T_RSS
+DIR_ALL=$T_WALL; DIR_ALL_CPU=$T_CPU; DIR_ALL_RSS=$T_RSS
 [ "$T_STATUS" = 0 ] || { echo "kubeharden fix DIR exited $T_STATUS:"; head -5 "$WORK/fix-dir-all.time.err"; }
 if [ "$HAVE_TASKSET" = 1 ]; then
   timed "$WORK/fix-dir-one.time" taskset -c 0 "$KH" fix --quiet "$WORK/dir-one"
-  DIR_ONE=$T_WALL
+  DIR_ONE=$T_WALL; DIR_ONE_CPU=$T_CPU
   [ "$T_STATUS" = 0 ] || { echo "taskset kubeharden fix DIR exited $T_STATUS:"; head -5 "$WORK/fix-dir-one.time.err"; }
 else
   DIR_ONE=""
@@ -243,23 +246,24 @@ CHANGED=$(diff -rq "$SMALL" "$WORK/dir-all" | wc -l)
 timed "$WORK/scan-dir.time" sh -c '
   find "$1" -type f -name "*.yaml" -print0 | LC_ALL=C xargs -0 awk "FNR == 1 { print \"---\" } { print }" >"$2" &&
   "$3" "$2" >"$2.out"' sh "$SMALL" "$WORK/small-concat.yaml" "$SCAN"
-SCAN_DIR=$T_WALL
+SCAN_DIR=$T_WALL; SCAN_DIR_CPU=$T_CPU
 SCAN_DIR_PARSE=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$WORK/small-concat.yaml.out")
-printf '  fix DIR, all %s cores   %8.3f s  %6s MB/s  peak RSS %.1f MiB  (%s files changed)\n' "$(nproc)" "$DIR_ALL" \
-  "$(calc "sprintf(\"%.1f\", $SMALL_BYTES / 1e6 / $DIR_ALL)")" "$(calc "$DIR_ALL_RSS / 1024")" "$CHANGED"
+printf '  fix DIR, all %s cores   %8.3f s (cpu %s s)  %6s MB/s  peak RSS %.1f MiB  (%s files changed)\n' "$(nproc)" "$DIR_ALL" \
+  "$DIR_ALL_CPU" "$(calc "sprintf(\"%.1f\", $SMALL_BYTES / 1e6 / $DIR_ALL)")" "$(calc "$DIR_ALL_RSS / 1024")" "$CHANGED"
 if [ -n "$DIR_ONE" ]; then
-  printf '  fix DIR, taskset -c 0   %8.3f s  %6s MB/s  speed-up with all cores: %sx\n' "$DIR_ONE" \
+  printf '  fix DIR, taskset -c 0   %8.3f s (cpu %s s)  %6s MB/s  speed-up with all cores: %sx\n' "$DIR_ONE" "$DIR_ONE_CPU" \
     "$(calc "sprintf(\"%.1f\", $SMALL_BYTES / 1e6 / $DIR_ONE)")" "$(calc "sprintf(\"%.2f\", $DIR_ONE / $DIR_ALL)")"
 fi
-printf '  cat all + C scan        %8.3f s  (of which parse %s s)\n' "$SCAN_DIR" "$SCAN_DIR_PARSE"
+printf '  cat all + C scan        %8.3f s (cpu %s s)  of which the parse: %s s\n' "$SCAN_DIR" "$SCAN_DIR_CPU" "$SCAN_DIR_PARSE"
 printf '  fix DIR / (cat + C scan): %sx\n' "$(calc "sprintf(\"%.2f\", $DIR_ALL / $SCAN_DIR)")"
-row "fix DIR ($SMALL_COUNT files), all cores" "${DIR_ALL}s" "" ""
+row "fix DIR ($SMALL_COUNT files), all cores" "${DIR_ALL}s" "" "cpu ${DIR_ALL_CPU}s"
 if [ -n "$DIR_ONE" ]; then
-  row "fix DIR, one core (taskset -c 0)" "${DIR_ONE}s" "" ""
+  row "fix DIR, one core (taskset -c 0)" "${DIR_ONE}s" "" "cpu ${DIR_ONE_CPU}s"
   row "speed-up all cores / one core" "$(calc "sprintf(\"%.2fx\", $DIR_ONE / $DIR_ALL)")" "" ""
 fi
-row "cat all files + C libyaml-scan, one process" "${SCAN_DIR}s" "" ""
+row "cat all files + C libyaml-scan, one process" "${SCAN_DIR}s" "" "cpu ${SCAN_DIR_CPU}s"
 row "fix DIR / C scan (time)" "$(calc "sprintf(\"%.2fx\", $DIR_ALL / $SCAN_DIR)")" "< 2x" "$(verdict "$DIR_ALL / $SCAN_DIR < 2")"
+row "fix DIR / C scan (cpu time)" "$(calc "sprintf(\"%.2fx\", $DIR_ALL_CPU / ($SCAN_DIR_CPU > 0 ? $SCAN_DIR_CPU : 0.01))")" "" "for information"
 
 # ---------------------------------------------------------------------------------------------
 # 4. ruamel.yaml round trip
@@ -317,18 +321,27 @@ fi
 # 5. Scaling
 
 say "5. scaling: kubeharden fix - on the first documents of big.yaml (best of $REPEAT)"
-printf '  %8s %10s %10s %12s %12s %10s\n' "MB" "fix s" "MB/s" "s per MB" "peak MiB" "peak/in"
-SCALE_ROWS=()
+# The process's own floor (runtime, libraries) from an empty input, to show the input's share.
+timed "$WORK/empty.time" sh -c '"$1" fix --quiet - </dev/null >/dev/null' sh "$KH"
+BASE_RSS=$T_RSS
+echo "  (kubeharden fix - on an empty input: peak RSS $(calc "sprintf(\"%.1f\", $BASE_RSS / 1024)") MiB; 'net/in' leaves it out)"
+printf '  %8s %10s %8s %10s %12s %10s %10s %8s\n' "MB" "fix s" "cpu s" "MB/s" "s per MB" "peak MiB" "peak/in" "net/in"
+FIRST_PER=""
 for size in 1 5 10 25 50; do
   f=$WORK/scale-$size.yaml
   head_docs $((size * 1000000)) >"$f"
   bytes=$(stat -c %s "$f")
+  if [ "$bytes" = "${PREV_BYTES:-}" ]; then rm -f "$f"; break; fi  # big.yaml is smaller than this size
+  PREV_BYTES=$bytes
   best "$WORK/scale-$size.time" "$REPEAT" sh -c '"$1" fix --quiet - <"$2" >/dev/null' sh "$KH" "$f"
   [ "$T_STATUS" = 0 ] || echo "  (fix exited $T_STATUS on $size MB)"
   per=$(calc "sprintf(\"%.4f\", $T_WALL / ($bytes / 1e6))")
-  printf '  %8s %10s %10s %12s %12s %10s\n' "$(mb "$bytes")" "$T_WALL" "$(calc "sprintf(\"%.1f\", $bytes / 1e6 / $T_WALL)")" \
-    "$per" "$(calc "sprintf(\"%.1f\", $T_RSS / 1024)")" "$(calc "sprintf(\"%.2fx\", $T_RSS * 1024 / $bytes)")"
-  row "scaling: $(mb "$bytes") MB" "${T_WALL}s, $per s/MB" "" "peak $(calc "sprintf(\"%.0f\", $T_RSS / 1024)") MiB ($(calc "sprintf(\"%.2fx\", $T_RSS * 1024 / $bytes)"))"
+  [ -n "$FIRST_PER" ] || FIRST_PER=$per
+  net=$(calc "sprintf(\"%.2fx\", ($T_RSS - $BASE_RSS) * 1024 / $bytes)")
+  printf '  %8s %10s %8s %10s %12s %10s %10s %8s\n' "$(mb "$bytes")" "$T_WALL" "$T_CPU" "$(calc "sprintf(\"%.1f\", $bytes / 1e6 / $T_WALL)")" \
+    "$per" "$(calc "sprintf(\"%.1f\", $T_RSS / 1024)")" "$(calc "sprintf(\"%.2fx\", $T_RSS * 1024 / $bytes)")" "$net"
+  row "scaling: $(mb "$bytes") MB" "${T_WALL}s, $per s/MB" "" \
+    "$(calc "sprintf(\"%.2f\", $per / $FIRST_PER)")x the 1 MB s/MB; peak $(calc "sprintf(\"%.0f\", $T_RSS / 1024)") MiB ($(calc "sprintf(\"%.2fx\", $T_RSS * 1024 / $bytes)"), net $net)"
   rm -f "$f"
 done
 

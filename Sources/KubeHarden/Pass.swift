@@ -25,7 +25,7 @@ public struct Draft: Sendable {
   public var requirements: [Requirement]
   /// Imperative title of the fix: "Set privileged: false".
   public var fixTitle: String
-  /// Set when the pass decides this finding needs no edit after all (used internally).
+  /// Overrides the pass's severity for this finding (e.g. `.note` for what is skipped on Windows).
   public var severity: Severity?
 
   public init(
