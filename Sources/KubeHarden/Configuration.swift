@@ -35,6 +35,9 @@ public struct Configuration: Sendable {
   public var exclude: [String]
   /// The folder of the configuration file these settings came from, if any.
   public var baseDirectory: String?
+  /// With `read-only-root-filesystem`: also mount an `emptyDir` at `/tmp` in each container it
+  /// fixes, since most applications write temporary files there.
+  public var tmpEmptyDir = false
 
   public init(
     enabledPasses: Set<String> = Set(PassRegistry.all.filter { $0.metadata.enabledByDefault }.map { $0.metadata.id }),
@@ -100,6 +103,7 @@ public struct Configuration: Sendable {
   /// podTemplatePaths:
   ///   - {apiVersion: apps.kruise.io/v1beta1, kind: StatefulSet, path: spec.template.spec}
   /// exclude: [vendor/**, "*.generated.yaml"]
+  /// tmpEmptyDir: true    # read-only-root-filesystem also mounts an emptyDir at /tmp
   /// ```
   public mutating func apply(configFile bytes: [UInt8], path: String) throws(ConfigurationError) {
     let documents: [Document]
@@ -110,7 +114,7 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude"]
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir"]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -157,6 +161,9 @@ public struct Configuration: Sendable {
         }
       case "exclude":
         exclude += try strings(value, key: key)
+      case "tmpEmptyDir":
+        guard let flag = document.bool(value) else { throw ConfigurationError("\(path): tmpEmptyDir: '\(document.string(value) ?? "")' is not true or false") }
+        tmpEmptyDir = flag
       default:
         break
       }

@@ -51,7 +51,11 @@ public struct Pipeline: Sendable {
     var fingerprints: [Int: Int] = [:]
   }
 
-  static let editableKeys: Set<String> = ["securityContext", "resources"]
+  /// The keys under which passes may change data; verification compares everything else.
+  /// `volumes`/`volumeMounts` only when the /tmp emptyDir option is on.
+  var editableKeys: Set<String> {
+    configuration.tmpEmptyDir ? ["securityContext", "resources", "volumes", "volumeMounts"] : ["securityContext", "resources"]
+  }
 
   /// Reads, checks and plans one file. `fingerprint` names documents whose data fingerprint is
   /// wanted whether or not they get edits (for verification).
@@ -60,12 +64,13 @@ public struct Pipeline: Sendable {
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: LineTable?
     let passes = self.passes
+    let editableKeys = self.editableKeys
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
         try Pipeline.rejectTemplates(document)
         if fingerprint.contains(document.index) {
-          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: Pipeline.editableKeys)
+          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: editableKeys)
         }
         let pods = locator.podSpecs(in: document)
         guard !pods.isEmpty else { return }
@@ -92,7 +97,7 @@ public struct Pipeline: Sendable {
         analysis.findings += planned.findings
         analysis.edits += planned.edits
         if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {
-          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: Pipeline.editableKeys)
+          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: editableKeys)
         }
       }
     } catch {
@@ -142,7 +147,7 @@ public struct Pipeline: Sendable {
     }
     for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
       return FileError(
-        message: "the fixed text changes data outside securityContext/resources in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written")
+        message: "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written")
     }
     if !again.edits.isEmpty {
       return FileError(message: "passes \(passIDs(again.findings.filter { $0.fix != nil })) do not converge: a second run would change the file again; nothing was written")

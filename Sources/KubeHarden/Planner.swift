@@ -62,7 +62,10 @@ struct Planner {
     case .bool(let b): return document.bool(node) == b
     case .int(let i): return document.integer(node) == i
     case .string(let s): return document.isScalar(node) && document.scalar(node, equals: s)
-    case .mapping: return false
+    case .mapping(let entries):
+      // As a list item: an existing mapping that already holds every entry.
+      guard document.isMapping(node), !entries.isEmpty else { return false }
+      return entries.allSatisfy { entry in editor.lookup(node, entry.key).map { satisfies(document.resolved($0.value), entry.value) } ?? false }
     case .sequence(let items):
       guard document.isSequence(node) else { return false }
       return items.allSatisfy { item in document.items(node).contains { satisfies(document.resolved($0), item) } }

@@ -182,9 +182,13 @@ public struct MappingEditor: Sendable {
     guard let first = document.firstChild(sequence), let last = document.lastChild(sequence) else {
       throw EditRefusal("empty block sequence", at: range.lowerBound)
     }
-    let dashColumn = style.column(of: first) - dashWidth(before: first)
-    let pad = String(repeating: " ", count: max(0, dashColumn))
-    let lines = items.map { pad + "- " + ScalarRendering.render($0, flow: false, json: false) }
+    let width = dashWidth(before: first)
+    let contentColumn = style.column(of: first)
+    let dashColumn = max(0, contentColumn - width)
+    let step = style.indentStep(near: sequence)
+    let lines = items.flatMap {
+      renderItem($0, dashColumn: dashColumn, contentColumn: max(contentColumn, dashColumn + 2), step: step, sequenceIndent: style.sequenceIndent(near: sequence))
+    }
     return [try insertAfterLastContent(lines, lastValue: last, keyColumn: dashColumn, order: order)]
   }
 
@@ -299,14 +303,27 @@ public struct MappingEditor: Sendable {
       case .mapping(let children) where !children.isEmpty:
         lines.append(pad + key + ":")
         lines += renderBlock(children, indent: indent + step, step: step, sequenceIndent: sequenceIndent)
-      case .sequence(let items) where !items.isEmpty && items.allSatisfy({ if case .mapping = $0 { return false } else { return true } }):
+      case .sequence(let items) where !items.isEmpty:
         lines.append(pad + key + ":")
-        let dash = String(repeating: " ", count: indent + sequenceIndent) + "- "
-        lines += items.map { dash + ScalarRendering.render($0, flow: false, json: false) }
+        for item in items {
+          lines += renderItem(item, dashColumn: indent + sequenceIndent, contentColumn: indent + sequenceIndent + 2, step: step, sequenceIndent: sequenceIndent)
+        }
       default:
         lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false))
       }
     }
+    return lines
+  }
+
+  /// Lines for one block sequence item: `- scalar`, or a mapping whose first key sits on the dash
+  /// line and whose other keys align with it at `contentColumn`.
+  func renderItem(_ item: NewValue, dashColumn: Int, contentColumn: Int, step: Int, sequenceIndent: Int) -> [String] {
+    let dash = String(repeating: " ", count: dashColumn) + "-" + String(repeating: " ", count: max(1, contentColumn - dashColumn - 1))
+    guard case .mapping(let entries) = item, !entries.isEmpty else {
+      return [dash + ScalarRendering.render(item, flow: false, json: false)]
+    }
+    var lines = renderBlock(entries, indent: contentColumn, step: step, sequenceIndent: sequenceIndent)
+    lines[0] = dash + lines[0].dropFirst(contentColumn)
     return lines
   }
 

@@ -16,6 +16,7 @@ final class FixtureTests: XCTestCase {
     var input: URL
     var expected: URL
     var findings: URL
+    var config: URL
   }
 
   static func cases() -> [Case] {
@@ -27,13 +28,20 @@ final class FixtureTests: XCTestCase {
       let expected = url.deletingLastPathComponent().appendingPathComponent(name.replacingOccurrences(of: ".input.", with: ".expected."))
       let stem = name.components(separatedBy: ".input.")[0]
       let findings = url.deletingLastPathComponent().appendingPathComponent(stem + ".findings.txt")
-      result.append(Case(pass: pass, input: url, expected: expected, findings: findings))
+      let config = url.deletingLastPathComponent().appendingPathComponent(stem + ".config.yaml")
+      result.append(Case(pass: pass, input: url, expected: expected, findings: findings, config: config))
     }
     return result.sorted { $0.input.path < $1.input.path }
   }
 
-  func pipeline(for pass: String) -> Pipeline {
-    pass == "all" ? Pipeline() : Pipeline(configuration: Configuration(enabledPasses: [pass]))
+  /// The pipeline for a fixture: only its folder's pass (every pass under `all/`), plus the
+  /// settings of `<case>.config.yaml` when there is one.
+  func pipeline(for pass: String, config: URL? = nil) throws -> Pipeline {
+    var configuration = pass == "all" ? Configuration() : Configuration(enabledPasses: [pass])
+    if let config, let data = try? Data(contentsOf: config) {
+      try configuration.apply(configFile: Array(data), path: config.lastPathComponent)
+    }
+    return Pipeline(configuration: configuration)
   }
 
   static func describe(_ findings: [Finding]) -> String {
@@ -54,7 +62,8 @@ final class FixtureTests: XCTestCase {
         XCTAssertNotNil(PassRegistry.pass(id: fixture.pass), "\(name): folder is not a pass id")
       }
       let input = Array(try Data(contentsOf: fixture.input))
-      let report = pipeline(for: fixture.pass).process(path: name, bytes: input)
+      let pipeline = try pipeline(for: fixture.pass, config: fixture.config)
+      let report = pipeline.process(path: name, bytes: input)
       XCTAssertNil(report.error, "\(name): \(report.error?.description ?? "")")
       let findings = Self.describe(report.findings)
       if record {
@@ -71,7 +80,7 @@ final class FixtureTests: XCTestCase {
       let expectedFindings = (try? String(contentsOf: fixture.findings, encoding: .utf8)) ?? ""
       XCTAssertEqual(findings, expectedFindings, "\(name): findings differ")
       // The expected output is a fixed point and still parses.
-      let again = pipeline(for: fixture.pass).process(path: name, bytes: Array(expected))
+      let again = pipeline.process(path: name, bytes: Array(expected))
       XCTAssertNil(again.error, name)
       XCTAssertEqual(again.fixed, Array(expected), "\(name): not idempotent")
       XCTAssertNoThrow(try YAMLParser.parse(SourceBuffer(Array(expected))), name)

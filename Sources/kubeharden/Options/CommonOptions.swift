@@ -31,6 +31,9 @@ struct CommonOptions: ParsableArguments {
   @Option(name: .long, help: "Default memory limit (default 512Mi).")
   var memoryLimit: String?
 
+  @Flag(help: "With read-only-root-filesystem, also mount an emptyDir at /tmp in each container it fixes.")
+  var tmpEmptydir = false
+
   @Flag(name: .shortAndLong, help: "No summary or progress on standard error.")
   var quiet = false
 
@@ -47,6 +50,7 @@ struct CommonOptions: ParsableArguments {
     }
     if let cpuLimit { configuration.resources.cpuLimit = try Configuration.quantity(cpuLimit, key: "--cpu-limit") }
     if let memoryLimit { configuration.resources.memoryLimit = try Configuration.quantity(memoryLimit, key: "--memory-limit") }
+    if tmpEmptydir { configuration.tmpEmptyDir = true }
     try configuration.validate()
   }
 
