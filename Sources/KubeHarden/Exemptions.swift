@@ -18,7 +18,7 @@ public struct Exemptions: Sendable {
 
   public init() {}
 
-  public init(pod: PodSpecView, lines: LineTable) {
+  init(pod: PodSpecView, lines: Locations) {
     let document = pod.document
     let editor = MappingEditor(document)
     for metadata in pod.metadata {

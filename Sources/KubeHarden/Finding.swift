@@ -82,6 +82,30 @@ public struct Finding: Sendable, Codable, Hashable {
   }
 }
 
+/// Finding counts of one file, kept even when the findings themselves are not (`fix`).
+public struct FindingCounts: Sendable, Hashable {
+  /// Fixable findings by pass id: the fixes `fix` applies.
+  public var fixableByPass: [String: Int] = [:]
+  public var exempted = 0
+  public var unfixable = 0
+
+  public init() {}
+
+  public mutating func add(_ finding: Finding) {
+    switch finding.status {
+    case .fixable: fixableByPass[finding.passID, default: 0] += 1
+    case .exempted: exempted += 1
+    case .unfixable: unfixable += 1
+    }
+  }
+
+  public mutating func add(_ other: FindingCounts) {
+    fixableByPass.merge(other.fixableByPass, uniquingKeysWith: +)
+    exempted += other.exempted
+    unfixable += other.unfixable
+  }
+}
+
 /// What kubeharden made of one input file.
 public struct FileReport: Sendable {
   /// The path as given on the command line (`-` or `<stdin>` for standard input).
@@ -92,19 +116,23 @@ public struct FileReport: Sendable {
   public var edits: [Edit]
   /// The fixed bytes, `original` with `edits` applied; equal to `original` when nothing changes.
   public var fixed: [UInt8]
+  /// The findings (empty when the pipeline was asked to keep counts only).
   public var findings: [Finding]
+  /// Counts of every finding, whether or not `findings` were kept.
+  public var counts: FindingCounts
   /// A problem that stopped the file from being processed; nothing is written then.
   public var error: FileError?
 
   public init(
     path: String, original: [UInt8], edits: [Edit] = [], fixed: [UInt8]? = nil, findings: [Finding] = [],
-    error: FileError? = nil
+    counts: FindingCounts? = nil, error: FileError? = nil
   ) {
     self.path = path
     self.original = original
     self.edits = edits
     self.fixed = fixed ?? original
     self.findings = findings
+    self.counts = counts ?? findings.reduce(into: FindingCounts()) { $0.add($1) }
     self.error = error
   }
 

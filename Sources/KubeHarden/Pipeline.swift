@@ -5,16 +5,35 @@ import YAMLSource
 public struct Pipeline: Sendable {
   public var configuration: Configuration
   public var limits: ParseLimits
+  /// Whether reports carry every finding (`check`, `diff`) or only their counts (`fix`, which
+  /// needs the edits and a summary: on a large stream the findings would dominate memory).
+  public var keepFindings: Bool
+  /// Whether findings get line and column numbers here (chunks of a split file get them later,
+  /// from the whole file).
+  var locateFindings = true
+  /// Files at least this large are processed in parts on all cores.
+  public var parallelThreshold = Pipeline.defaultParallelThreshold
 
-  public init(configuration: Configuration = Configuration(), limits: ParseLimits = .default) {
+  public init(configuration: Configuration = Configuration(), limits: ParseLimits = .default, keepFindings: Bool = true) {
     self.configuration = configuration
     self.limits = limits
+    self.keepFindings = keepFindings
   }
 
   var passes: [any Pass] { PassRegistry.all.filter { configuration.isEnabled($0.metadata.id) } }
 
   /// Processes one file. Never throws: problems become `FileReport.error`.
+  ///
+  /// A large multi-document file is split at document boundaries and its parts are processed on
+  /// all cores; the result is the same as processing it whole.
   public func process(path: String, bytes: [UInt8]) -> FileReport {
+    if bytes.count >= parallelThreshold, let report = processInParallel(path: path, bytes: bytes) {
+      return report
+    }
+    return processWhole(path: path, bytes: bytes)
+  }
+
+  func processWhole(path: String, bytes: [UInt8]) -> FileReport {
     let source = SourceBuffer(bytes)
     let analysis: Analysis
     do {
@@ -23,7 +42,7 @@ public struct Pipeline: Sendable {
       return FileReport(path: path, original: bytes, error: error)
     }
     guard !analysis.edits.isEmpty else {
-      return FileReport(path: path, original: bytes, findings: analysis.findings)
+      return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts)
     }
     let fixed: [UInt8]
     let ordered: [Edit]
@@ -33,22 +52,25 @@ public struct Pipeline: Sendable {
       fixed = try set.apply(to: bytes)
     } catch {
       return FileReport(
-        path: path, original: bytes, findings: analysis.findings,
+        path: path, original: bytes, findings: analysis.findings, counts: analysis.counts,
         error: FileError(message: "internal error: passes \(passIDs(analysis.findings)) produced overlapping edits; nothing was written"))
     }
     if let problem = verify(analysis, fixed: fixed) {
-      return FileReport(path: path, original: bytes, findings: analysis.findings, error: problem)
+      return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
     }
-    return FileReport(path: path, original: bytes, edits: ordered, fixed: fixed, findings: analysis.findings)
+    return FileReport(path: path, original: bytes, edits: ordered, fixed: fixed, findings: analysis.findings, counts: analysis.counts)
   }
 
   struct Analysis {
     var findings: [Finding] = []
+    var counts = FindingCounts()
     var edits: [Edit] = []
     var documents = 0
     /// Data fingerprints (outside securityContext/resources) of the documents that get edits,
     /// or of the documents asked for.
     var fingerprints: [Int: Int] = [:]
+    /// In verification: passes that would still change something.
+    var unconverged: Set<String> = []
   }
 
   /// The keys under which passes may change data; verification compares everything else.
@@ -59,11 +81,14 @@ public struct Pipeline: Sendable {
 
   /// Reads, checks and plans one file. `fingerprint` names documents whose data fingerprint is
   /// wanted whether or not they get edits (for verification).
-  func analyze(_ source: SourceBuffer, fingerprint: Set<Int> = []) throws(FileError) -> Analysis {
+  ///
+  /// With `verifying`, nothing is planned: the passes only report, in `unconverged`, which of
+  /// them would still change something (a fixed text must be a fixed point).
+  func analyze(_ source: SourceBuffer, fingerprint: Set<Int> = [], verifying: Bool = false) throws(FileError) -> Analysis {
     var analysis = Analysis()
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
-    var lines: LineTable?
-    let passes = self.passes
+    var lines: Locations?
+    let passes = self.passes.map { (pass: $0, id: $0.metadata.id, severity: $0.metadata.severity) }
     let editableKeys = self.editableKeys
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
@@ -74,27 +99,40 @@ public struct Pipeline: Sendable {
         }
         let pods = locator.podSpecs(in: document)
         guard !pods.isEmpty else { return }
-        if lines == nil { lines = LineTable(source) }
+        if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
         let table = lines!
         let editor = MappingEditor(document)
         var drafts: [(passID: String, severity: Severity, draft: Draft)] = []
         for pod in pods {
           let exemptions = Exemptions(pod: pod, lines: table)
           let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
-          for pass in passes {
-            let meta = pass.metadata
+          for (pass, id, severity) in passes {
             for var draft in pass.check(pod, context: context) {
               let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
-              if let exempt = exemptions.exemption(for: meta.id, container: container?.name) {
+              if let exempt = exemptions.exemption(for: id, container: container?.name) {
                 draft.status = exempt
                 draft.requirements = []
               }
-              drafts.append((meta.id, meta.severity, draft))
+              drafts.append((id, severity, draft))
             }
           }
         }
-        let planned = Planner(editor: editor).plan(drafts, lines: table)
-        analysis.findings += planned.findings
+        let planner = Planner(editor: editor)
+        if verifying {
+          for item in drafts where item.draft.status.isFixable {
+            let pending = item.draft.requirements.contains { requirement in
+              switch planner.resolve(requirement) {
+              case .satisfied, .refused: return false
+              default: return true
+              }
+            }
+            if pending { analysis.unconverged.insert(item.passID) }
+          }
+          return
+        }
+        let planned = planner.plan(drafts, lines: table)
+        for finding in planned.findings { analysis.counts.add(finding) }
+        if keepFindings { analysis.findings += planned.findings }
         analysis.edits += planned.edits
         if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {
           analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: editableKeys)
@@ -136,9 +174,10 @@ public struct Pipeline: Sendable {
   func verify(_ analysis: Analysis, fixed: [UInt8]) -> FileError? {
     let again: Analysis
     var relaxed = self
+    relaxed.keepFindings = false
     relaxed.limits.maxBytes = max(limits.maxBytes, fixed.count)  // the additions are ours
     do {
-      again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys))
+      again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys), verifying: true)
     } catch {
       return FileError(message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
     }
@@ -149,8 +188,8 @@ public struct Pipeline: Sendable {
       return FileError(
         message: "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written")
     }
-    if !again.edits.isEmpty {
-      return FileError(message: "passes \(passIDs(again.findings.filter { $0.fix != nil })) do not converge: a second run would change the file again; nothing was written")
+    if !again.unconverged.isEmpty {
+      return FileError(message: "passes \(again.unconverged.sorted().joined(separator: ", ")) do not converge: a second run would change the file again; nothing was written")
     }
     return nil
   }
@@ -159,6 +198,15 @@ public struct Pipeline: Sendable {
     var seen: [String] = []
     for f in findings where !seen.contains(f.passID) { seen.append(f.passID) }
     return seen.joined(separator: ", ")
+  }
+}
+
+/// Line and column numbers for findings, or offsets only when the findings are not kept.
+struct Locations {
+  let table: LineTable?
+  init(_ table: LineTable?) { self.table = table }
+  func location(of offset: Int) -> SourceLocation {
+    table?.location(of: offset) ?? SourceLocation(offset: offset, line: 0, column: 0)
   }
 }
 
@@ -176,42 +224,100 @@ extension ArraySlice where Element == UInt8 {
 /// A structural fingerprint of a document's data, blind to layout and to the keys named, used
 /// to prove an edit touched nothing else.
 enum DataFingerprint {
-  /// A hash of `of(document, ignoring:)`; equal data gives equal hashes within one process.
+  /// A hash of the same walk as `of(document, ignoring:)`, fed to the hasher as it goes (no
+  /// intermediate buffer); equal data gives equal hashes within one process.
   static func hash(_ document: Document, ignoring keys: Set<String>) -> Int {
     var hasher = Hasher()
-    hasher.combine(of(document, ignoring: keys))
+    walk(document, ignoring: keys) { tag, bytes in
+      hasher.combine(tag)
+      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+      hasher.combine(bytes.count)
+    }
     return hasher.finalize()
   }
 
   static func of(_ document: Document, ignoring keys: Set<String>) -> [UInt8] {
-    guard let root = document.root else { return [] }
     var out: [UInt8] = []
-    var stack: [(NodeID, Int)] = [(root, 0)]
-    while let (node, depth) = stack.popLast() {
-      guard depth < 1000 else { continue }
-      switch document.kind(node) {
-      case .scalar:
-        out.append(document.isPlainUntagged(node) ? 1 : 2)
-        out += document.valueBytes(node)
-        out.append(0)
-      case .alias:
-        out.append(3)
-        if let target = document.aliasTarget(node) {
-          out.append(document.kind(target).rawValue)
-          out += document.valueBytes(target)
-        }
-      case .sequence:
-        out.append(4)
-        for item in document.items(node).reversed() { stack.append((item, depth + 1)) }
-      case .mapping:
-        out.append(5)
-        for entry in document.entries(node).reversed() {
-          if let key = document.string(entry.key), keys.contains(key) { continue }
-          stack.append((entry.value, depth + 1))
-          stack.append((entry.key, depth + 1))
-        }
-      }
+    walk(document, ignoring: keys) { tag, bytes in
+      out.append(tag)
+      out += bytes
+      out.append(0)
     }
     return out
+  }
+
+  /// Visits the document's data in order: (kind tag, bytes) for every node, skipping the values
+  /// of the named keys; a collection's tag is followed by its (filtered) child count so nesting
+  /// is unambiguous. Walks the tree in place, with no array per collection.
+  static func walk(_ document: Document, ignoring keys: Set<String>, _ visit: (UInt8, ArraySlice<UInt8>) -> Void) {
+    guard let root = document.root else { return }
+    let ignored = keys.map { Array($0.utf8) }
+    func isIgnoredKey(_ key: NodeID) -> Bool {
+      guard document.isScalar(key) else { return false }
+      let bytes = document.valueBytes(key)
+      return ignored.contains { bytes.elementsEqual($0) }
+    }
+    /// The node after `node`'s subtree in document order (nil at the end of the root).
+    func after(_ node: NodeID) -> NodeID? {
+      var current = node
+      while current != root {
+        if let sibling = document.nextSibling(current) { return sibling }
+        guard let parent = document.parent(current) else { return nil }
+        current = parent
+      }
+      return nil
+    }
+    func count(_ n: Int) -> ArraySlice<UInt8> {
+      withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { ArraySlice($0) }
+    }
+    var next: NodeID? = root
+    while let node = next {
+      switch document.kind(node) {
+      case .scalar:
+        // A key whose value is ignored: skip the key and the value's whole subtree.
+        if let parent = document.parent(node), document.isMapping(parent), isIgnoredKey(node),
+          let value = document.nextSibling(node), isKey(node, in: parent, document)
+        {
+          next = after(value)
+          continue
+        }
+        visit(document.isPlainUntagged(node) ? 1 : 2, document.valueBytes(node))
+      case .alias:
+        if let target = document.aliasTarget(node) {
+          visit(3, document.isScalar(target) ? document.valueBytes(target) : [document.kind(target).rawValue])
+        } else {
+          visit(3, [])
+        }
+      case .sequence, .mapping:
+        var children = 0
+        var child = document.firstChild(node)
+        let isMapping = document.isMapping(node)
+        while let c = child {
+          if isMapping {
+            if !isIgnoredKey(c) { children += 1 }
+            child = document.nextSibling(c).flatMap { document.nextSibling($0) }
+          } else {
+            children += 1
+            child = document.nextSibling(c)
+          }
+        }
+        visit(isMapping ? 5 : 4, count(children))
+        if let first = document.firstChild(node) {
+          next = first
+          continue
+        }
+      }
+      next = after(node)
+    }
+  }
+
+  /// Whether `node` is a key (not a value) of `mapping`: keys are the odd-numbered children.
+  static func isKey(_ node: NodeID, in mapping: NodeID, _ document: Document) -> Bool {
+    var child = document.firstChild(mapping)
+    while let k = child {
+      if k == node { return true }
+      child = document.nextSibling(k).flatMap { document.nextSibling($0) }
+    }
+    return false
   }
 }

@@ -5,6 +5,19 @@ import YAMLSource
 struct Planner {
   let editor: MappingEditor
   var document: Document { editor.document }
+  /// Duplicate keys per mapping, found once per plan (requirements share their mappings).
+  let duplicates = DuplicateKeyCache()
+
+  final class DuplicateKeyCache {
+    var found: [NodeID: NodeID?] = [:]
+  }
+
+  func firstDuplicateKey(in mapping: NodeID) -> NodeID? {
+    if let cached = duplicates.found[mapping] { return cached }
+    let duplicate = editor.duplicateKeys(in: mapping).first
+    duplicates.found[mapping] = .some(duplicate)
+    return duplicate
+  }
 
   enum Outcome {
     case satisfied
@@ -25,7 +38,7 @@ struct Planner {
       guard document.isMapping(mapping) else { return .refused("'\(requirement.path[i - 1])' is not a mapping") }
       // A mapping with a duplicate key means different things to different readers (the API
       // server keeps one, strict decoders reject it): never edit in or through it.
-      if let duplicate = editor.duplicateKeys(in: mapping).first {
+      if let duplicate = firstDuplicateKey(in: mapping) {
         return .refused("'\(document.string(duplicate) ?? "")' is written twice in the same mapping; fix the duplicate by hand")
       }
       guard let found = editor.lookup(mapping, key) else { return .insert(mapping: mapping, rest: rest) }
@@ -101,7 +114,7 @@ struct Planner {
   }
 
   /// Plans every draft of a document. Returns findings (located, with fixes) and the edits.
-  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: LineTable) -> (findings: [Finding], edits: [Edit]) {
+  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations) -> (findings: [Finding], edits: [Edit]) {
     // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
     var outcomes: [[Outcome]] = []
     var statuses: [FindingStatus] = []
@@ -167,8 +180,6 @@ struct Planner {
     }
     // 4. Findings with their fixes.
     var findings: [Finding] = []
-    var edits: [Edit] = []
-    for key in groupOrder { edits += groupEdits[key] ?? [] }
     for (index, item) in drafts.enumerated() {
       var status = statuses[index]
       var fix: Fix?
@@ -190,8 +201,12 @@ struct Planner {
           start: lines.location(of: range.lowerBound), end: lines.location(of: range.upperBound), status: status, fix: fix))
     }
     // Edits of groups whose drafts all became unfixable are not applied.
-    let used = Set(findings.compactMap { $0.fix }.flatMap { $0.edits })
-    return (findings, edits.filter { used.contains($0) })
+    var usedGroups = Set<GroupKey>()
+    for (index, item) in drafts.enumerated() where item.draft.status.isFixable && statuses[index].isFixable {
+      if draftGroups[index].allSatisfy({ groupErrors[$0] == nil }) { usedGroups.formUnion(draftGroups[index]) }
+    }
+    let usedEdits = groupOrder.filter { usedGroups.contains($0) }.flatMap { groupEdits[$0] ?? [] }
+    return (findings, usedEdits)
   }
 
   func depth(_ node: NodeID) -> Int {

@@ -174,10 +174,12 @@ private struct Reader {
       documentStart = start
       explicitStart = event.data.document_start.implicit == 0
     case YAML_DOCUMENT_END_EVENT:
+      // Exact-size copies: the document keeps no growth slack, and the reader's buffers stay
+      // unique, so the next document reuses them without reallocating.
       let document = Document(
         source: source, range: documentStart..<max(documentStart, end), explicitStart: explicitStart,
         explicitEnd: event.data.document_end.implicit == 0, index: documentIndex,
-        nodes: nodes, values: values, tags: tags)
+        nodes: nodes.withUnsafeBufferPointer { Array($0) }, values: values.withUnsafeBufferPointer { Array($0) }, tags: tags)
       documentIndex += 1
       try body(document)
     case YAML_SCALAR_EVENT:

@@ -42,11 +42,21 @@ public struct MappingEditor: Sendable {
   func lookup(_ mapping: NodeID, _ key: String, depth: Int) -> KeyLookup? {
     let mapping = document.resolved(mapping)
     guard document.isMapping(mapping), depth < 32 else { return nil }
-    let entries = document.entries(mapping)
-    if let local = entries.last(where: { document.scalar($0.key, equals: key) && !isMergeKey($0.key) }) {
-      return KeyLookup(key: local.key, value: local.value, isLocal: depth == 0)
+    // Walk the children in place (keys and values alternate): no array per lookup.
+    var local: MappingEntry?
+    var hasMerge = false
+    var child = document.firstChild(mapping)
+    while let k = child, let v = document.nextSibling(k) {
+      if document.scalar(k, equals: key) {
+        if !isMergeKey(k) { local = MappingEntry(key: k, value: v) }
+      } else if !hasMerge && isMergeKey(k) {
+        hasMerge = true
+      }
+      child = document.nextSibling(v)
     }
-    for entry in entries where isMergeKey(entry.key) {
+    if let local { return KeyLookup(key: local.key, value: local.value, isLocal: depth == 0) }
+    guard hasMerge else { return nil }
+    for entry in document.entries(mapping) where isMergeKey(entry.key) {
       let source = document.resolved(entry.value)
       let targets = document.isSequence(source) ? document.items(source) : [source]
       for target in targets {
@@ -65,12 +75,22 @@ public struct MappingEditor: Sendable {
 
   /// Keys written more than once in `mapping` (libyaml accepts them silently).
   public func duplicateKeys(in mapping: NodeID) -> [NodeID] {
-    var seen = Set<String>()
-    var duplicates: [NodeID] = []
-    for entry in document.entries(mapping) where document.isScalar(entry.key) && !isMergeKey(entry.key) {
-      let name = document.string(entry.key) ?? ""
-      if !seen.insert(name).inserted { duplicates.append(entry.key) }
+    var keys: [NodeID] = []
+    var child = document.firstChild(mapping)
+    while let k = child {
+      if document.isScalar(k) && !isMergeKey(k) { keys.append(k) }
+      child = document.nextSibling(k).flatMap { document.nextSibling($0) }
     }
+    var duplicates: [NodeID] = []
+    if keys.count <= 24 {
+      // Small mappings (nearly all): compare bytes pairwise, no strings.
+      for (i, key) in keys.enumerated() where keys[..<i].contains(where: { document.valueBytes($0).elementsEqual(document.valueBytes(key)) }) {
+        duplicates.append(key)
+      }
+      return duplicates
+    }
+    var seen = Set<ArraySlice<UInt8>>()
+    for key in keys where !seen.insert(document.valueBytes(key)).inserted { duplicates.append(key) }
     return duplicates
   }
 

@@ -22,7 +22,7 @@ public enum NodeStyle: UInt8, Sendable {
 
 /// The storage of one node: 32 bytes, kept flat in its document so building a tree costs no
 /// allocation per node.
-struct NodeRecord {
+struct NodeRecord: Sendable {
   /// Byte offset where the node starts, including its anchor or tag.
   var start: UInt32
   /// Byte offset of the event's end mark. For block collections this is the END event's mark,
@@ -51,7 +51,10 @@ struct NodeRecord {
 /// One YAML document of a stream: a flat tree of nodes with exact byte ranges.
 ///
 /// The document shares its `source` buffer; node ranges are offsets into it.
-public struct Document: Sendable {
+///
+/// A final class rather than a struct: documents are immutable once built, and the passes hand
+/// them around a lot; one reference is cheaper to copy than the buffers it holds.
+public final class Document: Sendable {
   public let source: SourceBuffer
   /// The byte range of the document, from its DOCUMENT-START mark to its DOCUMENT-END mark.
   public let range: Range<Int>
@@ -61,9 +64,9 @@ public struct Document: Sendable {
   public let explicitEnd: Bool
   /// The 0-based position of this document in its stream.
   public let index: Int
-  var nodes: [NodeRecord]
-  var values: [UInt8]
-  var tags: [Int32: String]
+  let nodes: [NodeRecord]
+  let values: [UInt8]
+  let tags: [Int32: String]
 
   init(
     source: SourceBuffer, range: Range<Int>, explicitStart: Bool, explicitEnd: Bool, index: Int,

@@ -27,15 +27,25 @@ public enum ScalarRendering {
   ///
   /// Conservative on purpose: when in doubt, quote.
   public static func isPlainSafe(_ text: String, flow: Bool) -> Bool {
-    guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
-    if first == " " || last == " " || last == ":" { return false }
-    if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
-    if text.contains(": ") || text.contains(" #") || text.contains("\t") { return false }
-    for scalar in text.unicodeScalars {
-      if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFEFF { return false }
-      if scalar.value >= 0x80 && scalar.value <= 0x9F { return false }
-      if scalar == "\u{2028}" || scalar == "\u{2029}" { return false }
-      if flow && ",[]{}:".unicodeScalars.contains(scalar) { return false }
+    let utf8 = text.utf8
+    guard let first = utf8.first, let last = utf8.last else { return false }
+    if first == 0x20 || last == 0x20 || last == UInt8(ascii: ":") { return false }
+    if Array("-?:,[]{}#&*!|>'\"%@`".utf8).contains(first) { return false }
+    var previous: UInt8 = 0
+    for byte in utf8 {
+      // ": " and " #" start a value and a comment; tabs and control characters need escapes.
+      if (previous == UInt8(ascii: ":") && byte == 0x20) || (previous == 0x20 && byte == UInt8(ascii: "#")) { return false }
+      if byte < 0x20 || byte == 0x7F { return false }
+      if flow && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+        || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ":")) { return false }
+      previous = byte
+    }
+    if previous >= 0x80 || text.utf8.contains(where: { $0 >= 0x80 }) {
+      // Non-ASCII: refuse C1 controls, BOM and the Unicode line separators.
+      for scalar in text.unicodeScalars {
+        if scalar.value == 0xFEFF || (scalar.value >= 0x80 && scalar.value <= 0x9F) { return false }
+        if scalar == "\u{2028}" || scalar == "\u{2029}" || scalar == "\u{85}" { return false }
+      }
     }
     return !resolvesToNonString(text)
   }

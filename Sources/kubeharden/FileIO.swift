@@ -17,11 +17,19 @@ enum FileIO {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { throw FileIOError(description: "cannot read: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
+    return try read(fd: fd, limit: limit)
+  }
+
+  /// Reads a descriptor to its end straight into one buffer (no intermediate copies).
+  static func read(fd: Int32, limit: Int) throws -> [UInt8] {
     var info = stat()
-    if fstat(fd, &info) == 0 && Int(info.st_size) > limit {
-      throw FileIOError(description: "file is \(info.st_size) bytes, larger than the limit of \(limit) bytes")
-    }
     var bytes: [UInt8] = []
+    if fstat(fd, &info) == 0 {
+      if Int(info.st_size) > limit {
+        throw FileIOError(description: "file is \(info.st_size) bytes, larger than the limit of \(limit) bytes")
+      }
+      if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size) + 1) }
+    }
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -34,6 +42,19 @@ enum FileIO {
       if bytes.count > limit { throw FileIOError(description: "file is larger than the limit of \(limit) bytes") }
     }
     return bytes
+  }
+
+  /// Writes all of `bytes` to a descriptor.
+  static func write(fd: Int32, _ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw FileIOError(description: "cannot write: \(String(cString: strerror(errno)))")
+      }
+      offset += n
+    }
   }
 
   /// A hook for tests: called with the file's path after its temporary file is written, before the
@@ -73,15 +94,7 @@ enum FileIO {
     }
     do {
       defer { close(fd) }
-      var offset = 0
-      while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw FileIOError(description: "cannot write: \(String(cString: strerror(errno)))")
-        }
-        offset += n
-      }
+      try write(fd: fd, bytes)
       guard fchmod(fd, info.st_mode & 0o7777) == 0 else {
         throw FileIOError(description: "cannot keep the file mode: \(String(cString: strerror(errno)))")
       }

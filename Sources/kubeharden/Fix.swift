@@ -15,7 +15,7 @@ struct Fix: ParsableCommand {
   func run() throws {
     Runner.installSignalHandlers()
     let (inputs, expansionErrors) = try CLI.inputs(options)
-    var reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
+    var reports = expansionErrors + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin)
     var written = 0
     for index in reports.indices {
       let report = reports[index]
@@ -49,18 +49,11 @@ struct Summary {
   }
 
   var text: String {
-    var fixedByPass: [String: Int] = [:]
-    var unfixable = 0
-    var exempted = 0
-    for report in reports where report.error == nil {
-      for finding in report.findings {
-        switch finding.status {
-        case .fixable: fixedByPass[finding.passID, default: 0] += 1
-        case .exempted: exempted += 1
-        case .unfixable: unfixable += 1
-        }
-      }
-    }
+    var counts = FindingCounts()
+    for report in reports where report.error == nil { counts.add(report.counts) }
+    let fixedByPass = counts.fixableByPass
+    let unfixable = counts.unfixable
+    let exempted = counts.exempted
     let errors = reports.filter { $0.error != nil }.count
     let fixes = fixedByPass.values.reduce(0, +)
     var line = "kubeharden: \(reports.count) file\(reports.count == 1 ? "" : "s") scanned, \(written) changed, \(fixes) fix\(fixes == 1 ? "" : "es") applied"

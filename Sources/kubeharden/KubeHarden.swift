@@ -28,7 +28,7 @@ struct KubeHardenCommand: ParsableCommand {
 /// Helpers shared by the subcommands.
 enum CLI {
   static func writeStdout(_ bytes: [UInt8]) {
-    FileHandle.standardOutput.write(Data(bytes))
+    try? FileIO.write(fd: STDOUT_FILENO, bytes)
   }
 
   static func writeStdout(_ text: String) { writeStdout(Array(text.utf8)) }
@@ -38,7 +38,7 @@ enum CLI {
   }
 
   static func readStdin() -> [UInt8] {
-    Array(FileHandle.standardInput.readDataToEndOfFile())
+    (try? FileIO.read(fd: STDIN_FILENO, limit: Int.max)) ?? []
   }
 
   static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }

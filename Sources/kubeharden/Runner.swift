@@ -16,6 +16,8 @@ nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
 /// Processes inputs in parallel and hands back reports in input order.
 struct Runner {
   let options: CommonOptions
+  /// Keep every finding in the reports (check, diff) or only their counts (fix).
+  var keepFindings = true
 
   /// Reports for every input (sorted by path as collected), plus errors for paths that could not
   /// be expanded.
@@ -56,7 +58,7 @@ struct Runner {
         return FileReport(path: path, original: [], error: FileError(message: String(describing: error)))
       }
     }
-    return Pipeline(configuration: configuration).process(path: path, bytes: bytes)
+    return Pipeline(configuration: configuration, keepFindings: keepFindings).process(path: path, bytes: bytes)
   }
 
   /// Installs the SIGINT/SIGTERM handlers.

@@ -1,0 +1,116 @@
+import Dispatch
+import Synchronization
+import YAMLSource
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension Pipeline {
+  /// Files at least this large are split into parts at document boundaries, one per core.
+  public static let defaultParallelThreshold = 2 << 20
+
+  static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+  /// Processes the parts of a large file in parallel and joins them: edits and findings are
+  /// shifted to whole-file offsets and located in the whole file. Returns nil when the file does
+  /// not split, or when a part fails (the caller then processes the file whole, so errors carry
+  /// whole-file positions and document numbers).
+  func processInParallel(path: String, bytes: [UInt8]) -> FileReport? {
+    let cuts = DocumentSplitter.cuts(bytes, parts: Pipeline.cores)
+    guard cuts.count > 2 else { return nil }
+    var split = self
+    split.locateFindings = false
+    let part = split
+    let results = Mutex<[FileReport?]>(Array(repeating: nil, count: cuts.count - 1))
+    DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { index in
+      var report = part.processWhole(path: path, bytes: Array(bytes[cuts[index]..<cuts[index + 1]]))
+      report.original = []  // the part's copy of the input is not needed any more
+      results.withLock { $0[index] = report }
+    }
+    let reports = results.withLock { $0 }.compactMap { $0 }
+    guard reports.count == cuts.count - 1, reports.allSatisfy({ $0.error == nil }) else { return nil }
+    let lines = keepFindings ? LineTable(SourceBuffer(bytes)) : nil
+    func locate(_ offset: Int) -> SourceLocation {
+      lines?.location(of: offset) ?? SourceLocation(offset: offset, line: 0, column: 0)
+    }
+    func shift(_ edit: Edit, by base: Int) -> Edit {
+      Edit(range: (edit.range.lowerBound + base)..<(edit.range.upperBound + base), replacement: edit.replacement, order: edit.order)
+    }
+    var edits: [Edit] = []
+    var findings: [Finding] = []
+    var counts = FindingCounts()
+    var fixed: [UInt8] = []
+    fixed.reserveCapacity(bytes.count + bytes.count / 4)
+    for (index, report) in reports.enumerated() {
+      let base = cuts[index]
+      edits += report.edits.map { shift($0, by: base) }
+      counts.add(report.counts)
+      fixed += report.fixed
+      for var finding in report.findings {
+        finding.range = (finding.range.lowerBound + base)..<(finding.range.upperBound + base)
+        finding.start = locate(finding.range.lowerBound)
+        finding.end = locate(finding.range.upperBound)
+        if var fix = finding.fix {
+          fix.edits = fix.edits.map { shift($0, by: base) }
+          finding.fix = fix
+        }
+        if case .exempted(let reason, let location?) = finding.status {
+          finding.status = .exempted(reason: reason, location: locate(location.offset + base))
+        }
+        findings.append(finding)
+      }
+    }
+    return FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
+  }
+}
+
+/// Finds places where a YAML stream can be cut into independent parts: the starts of lines that
+/// begin with the document marker `---`. YAML forbids such a line inside any scalar, so it always
+/// starts a document (a file where it would not is invalid, and the whole-file run reports it).
+enum DocumentSplitter {
+  /// Offsets `[0, c1, ..., count]` cutting `bytes` into up to `parts` pieces of similar size.
+  static func cuts(_ bytes: [UInt8], parts: Int) -> [Int] {
+    var cuts = [0]
+    guard parts > 1 else { return cuts + [bytes.count] }
+    for k in 1..<parts {
+      var i = max(bytes.count / parts * k, (cuts.last ?? 0) + 1)
+      // Move to the start of the next line.
+      while i < bytes.count && bytes[i - 1] != UInt8(ascii: "\n") { i += 1 }
+      while i < bytes.count {
+        if isDocumentStart(bytes, at: i) && !followsDirective(bytes, at: i) {
+          cuts.append(i)
+          break
+        }
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+        i += 1
+      }
+    }
+    return cuts + [bytes.count]
+  }
+
+  static func isDocumentStart(_ bytes: [UInt8], at i: Int) -> Bool {
+    guard i + 3 <= bytes.count, bytes[i] == UInt8(ascii: "-"), bytes[i + 1] == UInt8(ascii: "-"), bytes[i + 2] == UInt8(ascii: "-")
+    else { return false }
+    guard i + 3 < bytes.count else { return true }
+    let next = bytes[i + 3]
+    return next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r")
+  }
+
+  /// Whether the last line before `i` that is neither blank nor a comment is a directive (`%YAML`):
+  /// directives belong to the document that follows, so the stream must not be cut there.
+  static func followsDirective(_ bytes: [UInt8], at i: Int) -> Bool {
+    var end = i - 1  // the line break before the marker
+    while end > 0 {
+      var start = end
+      while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+      var j = start
+      while j < end && (bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") || bytes[j] == UInt8(ascii: "\r")) { j += 1 }
+      if j < end && bytes[j] != UInt8(ascii: "#") { return bytes[j] == UInt8(ascii: "%") }
+      end = start - 1
+    }
+    return false
+  }
+}
