@@ -27,7 +27,10 @@ extension Pipeline {
     let results = Mutex<[FileReport?]>(Array(repeating: nil, count: cuts.count - 1))
     DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { index in
       var report = part.processWhole(path: path, bytes: Array(bytes[cuts[index]..<cuts[index + 1]]))
-      report.original = []  // the part's copy of the input is not needed any more
+      // The part's copy of the input and its fixed text are not needed any more: the whole
+      // file's fixed text is made from the original and the shifted edits.
+      report.original = []
+      report.fixed = []
       results.withLock { $0[index] = report }
     }
     let reports = results.withLock { $0 }.compactMap { $0 }
@@ -42,13 +45,10 @@ extension Pipeline {
     var edits: [Edit] = []
     var findings: [Finding] = []
     var counts = FindingCounts()
-    var fixed: [UInt8] = []
-    fixed.reserveCapacity(bytes.count + bytes.count / 4)
     for (index, report) in reports.enumerated() {
       let base = cuts[index]
       edits += report.edits.map { shift($0, by: base) }
       counts.add(report.counts)
-      fixed += report.fixed
       for var finding in report.findings {
         finding.range = (finding.range.lowerBound + base)..<(finding.range.upperBound + base)
         finding.start = locate(finding.range.lowerBound)
@@ -63,6 +63,8 @@ extension Pipeline {
         findings.append(finding)
       }
     }
+    // Parts are separate documents: their edits cannot overlap, and each part's result was verified.
+    guard let fixed = try? EditSet(edits).apply(to: bytes) else { return nil }
     return FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
   }
 }
