@@ -95,7 +95,7 @@ public struct Pipeline: Sendable {
         analysis.documents += 1
         try Pipeline.rejectTemplates(document)
         if fingerprint.contains(document.index) {
-          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: editableKeys)
+          analysis.fingerprints[document.index] = document.dataHash(ignoring: editableKeys)
         }
         let pods = locator.podSpecs(in: document)
         guard !pods.isEmpty else { return }
@@ -135,7 +135,7 @@ public struct Pipeline: Sendable {
         if keepFindings { analysis.findings += planned.findings }
         analysis.edits += planned.edits
         if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {
-          analysis.fingerprints[document.index] = DataFingerprint.hash(document, ignoring: editableKeys)
+          analysis.fingerprints[document.index] = document.dataHash(ignoring: editableKeys)
         }
       }
     } catch {
@@ -216,107 +216,6 @@ extension ArraySlice where Element == UInt8 {
     for byte in self {
       if byte == UInt8(ascii: "{") && previous == UInt8(ascii: "{") { return true }
       previous = byte
-    }
-    return false
-  }
-}
-
-/// A structural fingerprint of a document's data, blind to layout and to the keys named, used
-/// to prove an edit touched nothing else.
-enum DataFingerprint {
-  /// A hash of the same walk as `of(document, ignoring:)`, fed to the hasher as it goes (no
-  /// intermediate buffer); equal data gives equal hashes within one process.
-  static func hash(_ document: Document, ignoring keys: Set<String>) -> Int {
-    var hasher = Hasher()
-    walk(document, ignoring: keys) { tag, bytes in
-      hasher.combine(tag)
-      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-      hasher.combine(bytes.count)
-    }
-    return hasher.finalize()
-  }
-
-  static func of(_ document: Document, ignoring keys: Set<String>) -> [UInt8] {
-    var out: [UInt8] = []
-    walk(document, ignoring: keys) { tag, bytes in
-      out.append(tag)
-      out += bytes
-      out.append(0)
-    }
-    return out
-  }
-
-  /// Visits the document's data in order: (kind tag, bytes) for every node, skipping the values
-  /// of the named keys; a collection's tag is followed by its (filtered) child count so nesting
-  /// is unambiguous. Walks the tree in place, with no array per collection.
-  static func walk(_ document: Document, ignoring keys: Set<String>, _ visit: (UInt8, ArraySlice<UInt8>) -> Void) {
-    guard let root = document.root else { return }
-    let ignored = keys.map { Array($0.utf8) }
-    func isIgnoredKey(_ key: NodeID) -> Bool {
-      guard document.isScalar(key) else { return false }
-      let bytes = document.valueBytes(key)
-      return ignored.contains { bytes.elementsEqual($0) }
-    }
-    /// The node after `node`'s subtree in document order (nil at the end of the root).
-    func after(_ node: NodeID) -> NodeID? {
-      var current = node
-      while current != root {
-        if let sibling = document.nextSibling(current) { return sibling }
-        guard let parent = document.parent(current) else { return nil }
-        current = parent
-      }
-      return nil
-    }
-    func count(_ n: Int) -> ArraySlice<UInt8> {
-      withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { ArraySlice($0) }
-    }
-    var next: NodeID? = root
-    while let node = next {
-      switch document.kind(node) {
-      case .scalar:
-        // A key whose value is ignored: skip the key and the value's whole subtree.
-        if let parent = document.parent(node), document.isMapping(parent), isIgnoredKey(node),
-          let value = document.nextSibling(node), isKey(node, in: parent, document)
-        {
-          next = after(value)
-          continue
-        }
-        visit(document.isPlainUntagged(node) ? 1 : 2, document.valueBytes(node))
-      case .alias:
-        if let target = document.aliasTarget(node) {
-          visit(3, document.isScalar(target) ? document.valueBytes(target) : [document.kind(target).rawValue])
-        } else {
-          visit(3, [])
-        }
-      case .sequence, .mapping:
-        var children = 0
-        var child = document.firstChild(node)
-        let isMapping = document.isMapping(node)
-        while let c = child {
-          if isMapping {
-            if !isIgnoredKey(c) { children += 1 }
-            child = document.nextSibling(c).flatMap { document.nextSibling($0) }
-          } else {
-            children += 1
-            child = document.nextSibling(c)
-          }
-        }
-        visit(isMapping ? 5 : 4, count(children))
-        if let first = document.firstChild(node) {
-          next = first
-          continue
-        }
-      }
-      next = after(node)
-    }
-  }
-
-  /// Whether `node` is a key (not a value) of `mapping`: keys are the odd-numbered children.
-  static func isKey(_ node: NodeID, in mapping: NodeID, _ document: Document) -> Bool {
-    var child = document.firstChild(mapping)
-    while let k = child {
-      if k == node { return true }
-      child = document.nextSibling(k).flatMap { document.nextSibling($0) }
     }
     return false
   }

@@ -180,11 +180,14 @@ public struct WorkloadLocator: Sendable {
       index += 1
       if document.range(node).lowerBound >= end && node != object { break }
       guard document.isMapping(node) else { continue }
-      for entry in document.entries(node) where document.valueBytes(entry.key).first == UInt8(ascii: "$") {
-        let key = document.string(entry.key) ?? ""
-        if key == "$patch" || key == "$retainKeys" || key.hasPrefix("$setElementOrder/") || key.hasPrefix("$deleteFromPrimitiveList/") {
+      var key = document.firstChild(node)
+      while let k = key {
+        if document.firstValueByte(k) == UInt8(ascii: "$"), let name = document.string(k),
+          name == "$patch" || name == "$retainKeys" || name.hasPrefix("$setElementOrder/") || name.hasPrefix("$deleteFromPrimitiveList/")
+        {
           return true
         }
+        key = document.nextSibling(k).flatMap { document.nextSibling($0) }
       }
     }
     return false

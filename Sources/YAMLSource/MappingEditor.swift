@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Why an edit was not made: the layer refuses rather than guess.
 public struct EditRefusal: Error, Sendable, Hashable, CustomStringConvertible {
   public var reason: String
@@ -70,7 +72,7 @@ public struct MappingEditor: Sendable {
 
   /// Whether a key node is the merge key `<<` (plain, untagged).
   public func isMergeKey(_ key: NodeID) -> Bool {
-    document.isPlainUntagged(key) && document.scalar(key, equals: "<<")
+    document.scalar(key, equals: "<<") && document.isPlainUntagged(key)
   }
 
   /// Keys written more than once in `mapping` (libyaml accepts them silently).
@@ -84,7 +86,7 @@ public struct MappingEditor: Sendable {
     var duplicates: [NodeID] = []
     if keys.count <= 24 {
       // Small mappings (nearly all): compare bytes pairwise, no strings.
-      for (i, key) in keys.enumerated() where keys[..<i].contains(where: { document.valueBytes($0).elementsEqual(document.valueBytes(key)) }) {
+      for (i, key) in keys.enumerated() where keys[..<i].contains(where: { document.scalarValuesEqual($0, key) }) {
         duplicates.append(key)
       }
       return duplicates
@@ -313,8 +315,30 @@ public struct MappingEditor: Sendable {
     return Edit(range: at..<at, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)
   }
 
+  struct RenderKey: Hashable {
+    var entries: [NewEntry]
+    var indent: Int
+    var step: Int
+    var sequenceIndent: Int
+  }
+
+  /// Rendered blocks by content and layout: real files insert the same block into container
+  /// after container, so most insertions are rendered once per process.
+  static let renderCache = Mutex<[RenderKey: [String]]>([:])
+
   /// Lines (without breaks) for `entries` as a block mapping at `indent`.
   func renderBlock(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
+    let key = RenderKey(entries: entries, indent: indent, step: step, sequenceIndent: sequenceIndent)
+    if let cached = MappingEditor.renderCache.withLock({ $0[key] }) { return cached }
+    let lines = renderBlockUncached(entries, indent: indent, step: step, sequenceIndent: sequenceIndent)
+    MappingEditor.renderCache.withLock { cache in
+      if cache.count > 4096 { cache.removeAll() }
+      cache[key] = lines
+    }
+    return lines
+  }
+
+  func renderBlockUncached(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
     var lines: [String] = []
     let pad = String(repeating: " ", count: indent)
     for entry in entries {

@@ -226,8 +226,37 @@ public final class Document: Sendable {
 
   /// Whether a scalar's value is exactly `text`.
   public func scalar(_ id: NodeID, equals text: String) -> Bool {
-    guard isScalar(id) else { return false }
-    return valueBytes(id).elementsEqual(text.utf8)
+    let r = record(id)
+    guard r.kind == .scalar else { return false }
+    let length = Int(r.valueLength)
+    let start = Int(r.value)
+    // Hot: every key lookup. Compare bytes in place, without slices or strings.
+    return text.utf8.withContiguousStorageIfAvailable { key -> Bool in
+      guard key.count == length else { return false }
+      return values.withUnsafeBufferPointer { v in
+        var i = 0
+        while i < length {
+          if v[start + i] != key[i] { return false }
+          i += 1
+        }
+        return true
+      }
+    } ?? valueBytes(id).elementsEqual(text.utf8)
+  }
+
+  /// Whether two scalars have the same value bytes.
+  public func scalarValuesEqual(_ a: NodeID, _ b: NodeID) -> Bool {
+    let ra = record(a)
+    let rb = record(b)
+    guard ra.kind == .scalar, rb.kind == .scalar, ra.valueLength == rb.valueLength else { return false }
+    return values.withUnsafeBufferPointer { v in
+      var i = 0
+      while i < Int(ra.valueLength) {
+        if v[Int(ra.value) + i] != v[Int(rb.value) + i] { return false }
+        i += 1
+      }
+      return true
+    }
   }
 
   /// Whether a scalar was written plain with no tag (so YAML resolves its type from its text).
@@ -275,4 +304,104 @@ public final class Document: Sendable {
 public struct MappingEntry: Sendable, Hashable {
   public let key: NodeID
   public let value: NodeID
+}
+
+extension Document {
+  /// The first byte of a scalar's value, if it has one.
+  public func firstValueByte(_ id: NodeID) -> UInt8? {
+    let r = record(id)
+    guard r.kind == .scalar, r.valueLength > 0 else { return nil }
+    return values[Int(r.value)]
+  }
+
+  /// The index just past the subtree of `id` in document order (descendants follow their
+  /// ancestor contiguously).
+  func subtreeEnd(_ id: NodeID) -> Int32 {
+    var current = id.raw
+    while current >= 0 {
+      let r = nodes[Int(current)]
+      if r.nextSibling >= 0 { return r.nextSibling }
+      current = r.parent
+    }
+    return Int32(nodes.count)
+  }
+
+  /// A hash of the document's data (kinds, scalar values and whether each scalar is plain, child
+  /// counts), blind to layout, comments and quoting of strings, and to the values of the keys
+  /// named in `ignoring` wherever they appear. Equal data gives equal hashes within a process.
+  public func dataHash(ignoring keys: Set<String>) -> Int {
+    let ignored = keys.map { Array($0.utf8) }
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(values.count + nodes.count * 2)
+    values.withUnsafeBufferPointer { v in
+      func isIgnoredKey(_ r: NodeRecord) -> Bool {
+        guard r.kind == .scalar else { return false }
+        let start = Int(r.value)
+        let length = Int(r.valueLength)
+        return ignored.contains { key in
+          key.count == length && (0..<length).allSatisfy { v[start + $0] == key[$0] }
+        }
+      }
+      var index: Int32 = 0
+      let count = Int32(nodes.count)
+      while index < count {
+        let r = nodes[Int(index)]
+        // The key of an ignored entry: skip it and its value's whole subtree.
+        if r.kind == .scalar, r.parent >= 0, nodes[Int(r.parent)].kind == .mapping, r.nextSibling >= 0, isIgnoredKey(r),
+          isKey(index, of: r.parent)
+        {
+          index = subtreeEnd(NodeID(r.nextSibling))
+          continue
+        }
+        switch r.kind {
+        case .scalar:
+          let plain = r.style == .plain && r.flags & NodeRecord.hasTag == 0
+          buffer.append(plain ? 1 : 2)
+          buffer.append(contentsOf: UnsafeBufferPointer(rebasing: v[Int(r.value)..<Int(r.value) + Int(r.valueLength)]))
+          buffer.append(0xFF)  // never inside UTF-8 text: ends the value
+        case .alias:
+          buffer.append(3)
+          if r.value >= 0 {
+            let t = nodes[Int(r.value)]
+            if t.kind == .scalar {
+              buffer.append(contentsOf: UnsafeBufferPointer(rebasing: v[Int(t.value)..<Int(t.value) + Int(t.valueLength)]))
+            } else {
+              buffer.append(t.kind.rawValue)
+            }
+          }
+          buffer.append(0xFF)
+        case .sequence, .mapping:
+          var children: UInt32 = 0
+          var child = r.firstChild
+          while child >= 0 {
+            let c = nodes[Int(child)]
+            if r.kind == .mapping {
+              if !isIgnoredKey(c) { children += 1 }
+              child = c.nextSibling >= 0 ? nodes[Int(c.nextSibling)].nextSibling : -1
+            } else {
+              children += 1
+              child = c.nextSibling
+            }
+          }
+          buffer.append(r.kind == .mapping ? 5 : 4)
+          withUnsafeBytes(of: children.littleEndian) { buffer.append(contentsOf: $0) }
+        }
+        index += 1
+      }
+    }
+    var hasher = Hasher()
+    buffer.withUnsafeBytes { hasher.combine(bytes: $0) }
+    return hasher.finalize()
+  }
+
+  /// Whether node `index` is a key (an odd-numbered child) of mapping `parent`.
+  func isKey(_ index: Int32, of parent: Int32) -> Bool {
+    var child = nodes[Int(parent)].firstChild
+    while child >= 0 {
+      if child == index { return true }
+      let next = nodes[Int(child)].nextSibling
+      child = next >= 0 ? nodes[Int(next)].nextSibling : -1
+    }
+    return false
+  }
 }

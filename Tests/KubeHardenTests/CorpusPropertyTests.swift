@@ -94,8 +94,8 @@ final class CorpusPropertyTests: XCTestCase {
       XCTAssertEqual(before.count, after.count, name)
       for (old, new) in zip(before, after) {
         XCTAssertEqual(
-          DataFingerprint.of(old, ignoring: ["securityContext", "resources"]),
-          DataFingerprint.of(new, ignoring: ["securityContext", "resources"]), "\(name) doc \(old.index)")
+          old.dataHash(ignoring: ["securityContext", "resources"]), new.dataHash(ignoring: ["securityContext", "resources"]),
+          "\(name) doc \(old.index)")
       }
       // Every edit only inserts, or replaces a security scalar, or removes an empty value token.
       for edit in report.edits where !edit.range.isEmpty {

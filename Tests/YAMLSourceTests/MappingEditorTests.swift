@@ -184,3 +184,28 @@ final class MappingEditorTests: XCTestCase {
     XCTAssertEqual(try insert(String(decoding: bytes, as: UTF8.self), at: [], flag), "\u{FEFF}é: \"😀\"\nb: ü # ñ\nprivileged: false\n")
   }
 }
+
+/// The data hash sees data, not layout, and skips exactly the values of the keys it ignores.
+final class DataHashTests: XCTestCase {
+  func hash(_ text: String, ignoring keys: Set<String> = ["skip"]) throws -> Int {
+    try XCTUnwrap(try YAMLParser.parse(SourceBuffer(text)).first).dataHash(ignoring: keys)
+  }
+
+  func testLayoutCommentsAndIgnoredKeysDoNotCount() throws {
+    let base = try hash("a: 1\nb: [x, y]\n")
+    XCTAssertEqual(try hash("# c\na:   1   # d\nb:\n- x\n- y\n"), base)
+    XCTAssertEqual(try hash("a: 1\nskip: {deep: [1, 2]}\nb: [x, y]\n"), base)
+    XCTAssertEqual(try hash("{a: 1, b: [x, y], skip: 3}"), base)
+  }
+
+  func testDataChangesCount() throws {
+    let base = try hash("a: 1\nb: [x, y]\n")
+    for changed in ["a: 2\nb: [x, y]\n", "a: '1'\nb: [x, y]\n", "a: 1\nb: [x]\n", "a: 1\nb: [[x], y]\n", "a: 1\nb: [x, y]\nc: 0\n",
+      "a: 1\nc: [x, y]\n", "a: 1\nb: {x: y}\n"]
+    {
+      XCTAssertNotEqual(try hash(changed), base, changed)
+    }
+    // A value named like an ignored key is data.
+    XCTAssertNotEqual(try hash("a: skip\n"), try hash("a: other\n"))
+  }
+}
