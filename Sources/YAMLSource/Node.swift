@@ -89,7 +89,7 @@ public final class Document: Sendable {
   public var nodeCount: Int { nodes.count }
 
   /// Every node, in document order.
-  public var allNodes: [NodeID] { (0..<Int32(nodes.count)).map(NodeID.init) }
+  public var allNodes: LazyMapSequence<Range<Int32>, NodeID> { (0..<Int32(nodes.count)).lazy.map(NodeID.init) }
 
   @inline(__always) func record(_ id: NodeID) -> NodeRecord { nodes[Int(id.raw)] }
 
