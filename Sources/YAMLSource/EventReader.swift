@@ -291,10 +291,25 @@ private struct Reader {
     let context = parser.context.map { String(cString: $0) }
     var message = context.map { "\($0): \(problem)" } ?? problem
     if parser.error == YAML_READER_ERROR {
-      let offset = min(Int(parser.problem_offset), source.count)
+      var offset = min(Int(parser.problem_offset), source.count)
+      // libyaml points at the bad trailing byte: point at the character it belongs to.
+      if problem.contains("trailing") {
+        while offset > 0 && source.bytes[offset - 1] & 0xC0 == 0x80 { offset -= 1 }
+        if offset > 0 && source.bytes[offset - 1] >= 0xC0 { offset -= 1 }
+      }
       let location = LineTable(source).location(of: offset)
       if problem.contains("invalid") || problem.contains("UTF") { message = "not valid UTF-8: \(problem)" }
       return YAMLError(line: location.line, column: location.column, message: message)
+    }
+    // Two libyaml messages that say little about their usual cause.
+    let lineStart = LineTable(source).offset(ofLine: Int(parser.problem_mark.line) + 1)
+    let line = source.bytes[lineStart..<source.lineEnd(containing: lineStart)]
+    if problem == "found character that cannot start any token", line.prefix(while: { $0 == 0x20 || $0 == 0x09 }).contains(0x09) {
+      message += " (a tab in the indentation: YAML indents with spaces only)"
+    } else if problem.contains("could not find expected ':'") || problem.contains("mapping values are not allowed"),
+      Int(parser.problem_mark.column) > 1024
+    {
+      message += " (a key longer than 1024 characters: YAML's limit for implicit keys; shorten it or use an explicit '? ' key)"
     }
     return YAMLError(
       line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, message: message)

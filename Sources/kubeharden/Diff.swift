@@ -51,6 +51,7 @@ struct Diff: ParsableCommand {
     }
     CLI.writeStdout(output)
     CLI.printErrors(reports)
+    try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
     if reports.contains(where: { $0.changed }) { throw ExitCode(1) }
   }

@@ -33,7 +33,7 @@ struct Fix: ParsableCommand {
     }
     CLI.printErrors(reports)
     if !options.quiet { CLI.writeStderr(Summary(reports, written: written).text) }
-    if interruptRequested != 0 { throw ExitCode(130) }
+    try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
   }
 }

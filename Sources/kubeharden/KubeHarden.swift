@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KubeHarden
 import KubeHardenOutput
+import YAMLSource
 
 #if canImport(Glibc)
   import Glibc
@@ -62,10 +63,10 @@ enum CLI {
       guard let error = report.error else { continue }
       var text = error.formatted(path: report.path) + "\n"
       if !report.original.isEmpty, error.line >= 1 {
-        let lines = report.original.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if error.line <= lines.count {
-          var line = String(decoding: lines[error.line - 1], as: UTF8.self)
-          if line.hasSuffix("\r") { line.removeLast() }
+        let source = SourceBuffer(report.original)
+        let table = LineTable(source)
+        if error.line <= table.lineCount {
+          let line = source.text(table.range(ofLine: error.line))
           if line.count <= 200 {
             text += "  " + line + "\n  " + String(repeating: " ", count: max(0, min(error.column - 1, line.count))) + "^\n"
           }
@@ -73,6 +74,14 @@ enum CLI {
       }
       writeStderr(text)
     }
+  }
+
+  /// After a SIGINT/SIGTERM: say that the results are incomplete and exit 130, so an interrupted
+  /// run never looks finished (files not reached were neither checked nor fixed).
+  static func stopIfInterrupted() throws {
+    guard interruptRequested != 0 else { return }
+    writeStderr("kubeharden: interrupted; results are incomplete (files not reached were left as they were)\n")
+    throw ExitCode(130)
   }
 
   static var reportTool: ReportTool { ReportTool(version: KubeHardenCommand.version) }

@@ -232,6 +232,7 @@ enum Manifests {
       securityContext:
         runAsNonRoot: true
         runAsUser: 10001
+        seccompProfile: {type: RuntimeDefault}
       containers:
       - name: app
         image: nginx
@@ -239,6 +240,7 @@ enum Manifests {
           privileged: false
           allowPrivilegeEscalation: false
           readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
         resources:
           requests: {cpu: 100m, memory: 128Mi}
           limits: {cpu: 200m, memory: 256Mi}
@@ -249,6 +251,7 @@ enum Manifests {
 
   static let passIDs = [
     "run-as-non-root", "no-privileged", "no-privilege-escalation", "read-only-root-filesystem", "resource-limits",
+    "seccomp-profile", "drop-capabilities",
   ]
 }
 

@@ -18,6 +18,16 @@ extension Pass {
     var drafts: [Draft] = []
     let path = ["securityContext", field]
     for container in pod.containers where groups.contains(container.group) {
+      // A field written twice means different things to different readers: report, never guess.
+      if let securityContext = context.value(container.node, ["securityContext"]), context.document.isMapping(securityContext),
+        context.editor.duplicateKeys(in: securityContext).contains(where: { context.document.scalar($0, equals: field) })
+      {
+        drafts.append(
+          Draft(
+            message: "\(container.label) sets securityContext.\(field) twice", node: context.locate(container.node, path),
+            status: .unfixable(reason: "'\(field)' is written twice in the same mapping; fix the duplicate by hand")))
+        continue
+      }
       let current = context.bool(container.node, path)
       guard current != desired else { continue }
       let node = context.locate(container.node, path)
