@@ -77,7 +77,8 @@ public struct PodSpecView: Sendable {
   /// The object's and the pod template's `metadata` mappings, where exemptions are read.
   public let metadata: [NodeID]
   public let containers: [ContainerView]
-  /// `spec.os.name: windows`.
+  /// A Windows pod: `spec.os.name: windows`, a `kubernetes.io/os: windows` node selector, or a
+  /// HostProcess container.
   public let isWindows: Bool
   /// Why pod-level edits are not safe (alias, shared anchor), if they are not.
   public let sharedReason: String?
@@ -133,6 +134,8 @@ public struct WorkloadLocator: Sendable {
     if shared == nil { shared = sharedReason(document, spec) }
     let os = editor.lookup(spec, "os").map { document.resolved($0.value) }
     let osName = os.flatMap { editor.lookup($0, "name") }.flatMap { document.string($0.value) }
+    let nodeSelector = editor.lookup(spec, "nodeSelector").map { document.resolved($0.value) }
+    let selectedOS = nodeSelector.flatMap { editor.lookup($0, "kubernetes.io/os") }.flatMap { document.string($0.value) }
     var containers: [ContainerView] = []
     for group in ContainerGroup.allCases {
       guard let list = editor.lookup(spec, group.rawValue) else { continue }
@@ -154,7 +157,9 @@ public struct WorkloadLocator: Sendable {
     result.append(
       PodSpecView(
         document: document, object: object, kind: kind, name: name, spec: spec, specKey: specKey, metadata: metadata,
-        containers: containers, isWindows: osName == "windows", sharedReason: shared))
+        containers: containers,
+        isWindows: osName == "windows" || selectedOS == "windows" || isHostProcess(editor, spec: spec, containers: containers),
+        sharedReason: shared))
   }
 
   /// The path to the pod spec for a kind, or nil when the kind is not a workload here.
@@ -166,6 +171,21 @@ public struct WorkloadLocator: Sendable {
     guard PodTemplatePath.coreGroups.contains(group) else { return nil }
     if kind == "Pod" || kind == "PodTemplate" || kind == "ReplicationController" { guard group == "" else { return nil } }
     return PodTemplatePath.builtIn[kind]
+  }
+
+  /// Whether the pod or one of its containers is a Windows HostProcess container
+  /// (`securityContext.windowsOptions.hostProcess: true`): a Windows pod even without `spec.os`.
+  func isHostProcess(_ editor: MappingEditor, spec: NodeID, containers: [ContainerView]) -> Bool {
+    let document = editor.document
+    let path = ["securityContext", "windowsOptions", "hostProcess"]
+    return ([spec] + containers.map(\.node)).contains { base in
+      var current = base
+      for key in path {
+        guard let found = editor.lookup(current, key) else { return false }
+        current = document.resolved(found.value)
+      }
+      return document.bool(current) == true
+    }
   }
 
   /// Whether any key under `object` is a strategic-merge patch directive (`$patch`,

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Reads how a document is written near a given node, so inserted text looks like its
 /// neighbours: line breaks, key columns, indentation steps, sequence indentation, flow layout.
 ///
@@ -5,6 +7,18 @@
 public struct LocalStyle: Sendable {
   public let document: Document
   var source: SourceBuffer { document.source }
+
+  struct Facts {
+    var documentStep: Int??
+  }
+
+  /// Facts about the whole document, computed on first use and shared by copies of this style.
+  final class Cache: Sendable {
+    let facts = Mutex(Facts())
+    func withLock<R>(_ body: (inout Facts) -> R) -> R { facts.withLock { body(&$0) } }
+  }
+
+  let cache = Cache()
 
   public init(_ document: Document) { self.document = document }
 
@@ -23,19 +37,38 @@ public struct LocalStyle: Sendable {
     return source.dominantLineBreak
   }
 
-  /// The indentation step for a new nested block mapping under a key of `mapping`: the
-  /// nearest existing (key, nested block mapping) pair in the same mapping or its ancestors,
-  /// then anywhere in the document, then 2.
+  /// The indentation step for a new nested block mapping under a key of `mapping`, from the
+  /// nearest evidence of the same role: the mapping's own nested blocks, then those of its
+  /// siblings in the same sequence (the other containers), then the document's most common
+  /// step, then 2. Ancestors are not asked: one odd block higher up (a pod `securityContext`
+  /// indented by 4 in a 2-space file) must not set the style of every container.
   public func indentStep(near mapping: NodeID) -> Int {
-    var current: NodeID? = mapping
-    while let node = current {
-      if document.isMapping(node), document.isBlock(node), let step = nestedStep(in: node) { return step }
-      current = document.parent(node)
+    if document.isMapping(mapping), document.isBlock(mapping), let step = nestedStep(in: mapping) { return step }
+    if let parent = document.parent(mapping), document.isSequence(parent) {
+      var votes: [Int: Int] = [:]
+      for item in document.items(parent) where item != mapping && document.isMapping(item) && document.isBlock(item) {
+        if let step = nestedStep(in: item) { votes[step, default: 0] += 1 }
+      }
+      if let best = LocalStyle.mostCommon(votes) { return best }
     }
+    return documentStep() ?? 2
+  }
+
+  /// The most common nesting step of the document, computed once per document.
+  func documentStep() -> Int? {
+    if let cached = cache.withLock({ $0.documentStep }) { return cached }
+    var votes: [Int: Int] = [:]
     for node in document.allNodes where document.isMapping(node) && document.isBlock(node) {
-      if let step = nestedStep(in: node) { return step }
+      if let step = nestedStep(in: node) { votes[step, default: 0] += 1 }
     }
-    return 2
+    let step = LocalStyle.mostCommon(votes)
+    cache.withLock { $0.documentStep = .some(step) }
+    return step
+  }
+
+  /// The key with the most votes; ties go to the smaller step.
+  static func mostCommon(_ votes: [Int: Int]) -> Int? {
+    votes.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key
   }
 
   /// `childKeyColumn - keyColumn` for the first value of `mapping` that is a block mapping

@@ -192,10 +192,12 @@ public struct MappingEditor: Sendable {
     guard !document.hasAnchor(sequence) || !document.isAliased(sequence) else {
       throw EditRefusal("the sequence carries an anchor that an alias uses", at: range.lowerBound)
     }
+    // New string items take the quotes of the last existing item.
+    let quote = document.lastChild(sequence).map { document.style($0) }.flatMap { $0.isQuoted ? $0 : nil } ?? .plain
     if document.isFlow(sequence) {
       let open = document.contentStart(sequence)
       let json = isInFlow(sequence) && LocalStyle(document).isJSONStyle(document.parent(sequence) ?? sequence)
-      let rendered = items.map { ScalarRendering.render($0, flow: true, json: json) }
+      let rendered = items.map { ScalarRendering.render($0, flow: true, json: json, quoteStyle: quote) }
       guard let last = document.lastChild(sequence) else {
         return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
       }
@@ -209,7 +211,9 @@ public struct MappingEditor: Sendable {
     let dashColumn = max(0, contentColumn - width)
     let step = style.indentStep(near: sequence)
     let lines = items.flatMap {
-      renderItem($0, dashColumn: dashColumn, contentColumn: max(contentColumn, dashColumn + 2), step: step, sequenceIndent: style.sequenceIndent(near: sequence))
+      renderItem(
+        $0, dashColumn: dashColumn, contentColumn: max(contentColumn, dashColumn + 2), step: step,
+        sequenceIndent: style.sequenceIndent(near: sequence), quote: quote)
     }
     return [try insertAfterLastContent(lines, lastValue: last, keyColumn: dashColumn, order: order)]
   }
@@ -361,10 +365,12 @@ public struct MappingEditor: Sendable {
 
   /// Lines for one block sequence item: `- scalar`, or a mapping whose first key sits on the dash
   /// line and whose other keys align with it at `contentColumn`.
-  func renderItem(_ item: NewValue, dashColumn: Int, contentColumn: Int, step: Int, sequenceIndent: Int) -> [String] {
+  func renderItem(
+    _ item: NewValue, dashColumn: Int, contentColumn: Int, step: Int, sequenceIndent: Int, quote: NodeStyle = .plain
+  ) -> [String] {
     let dash = String(repeating: " ", count: dashColumn) + "-" + String(repeating: " ", count: max(1, contentColumn - dashColumn - 1))
     guard case .mapping(let entries) = item, !entries.isEmpty else {
-      return [dash + ScalarRendering.render(item, flow: false, json: false)]
+      return [dash + ScalarRendering.render(item, flow: false, json: false, quoteStyle: quote)]
     }
     var lines = renderBlock(entries, indent: contentColumn, step: step, sequenceIndent: sequenceIndent)
     lines[0] = dash + lines[0].dropFirst(contentColumn)

@@ -84,6 +84,18 @@ struct DropCapabilities: Pass {
     var drafts: [Draft] = []
     let path = ["securityContext", "capabilities", "drop"]
     for container in pod.containers {
+      // Added capabilities survive `drop: [ALL]`: anything but NET_BIND_SERVICE needs a person.
+      if !pod.isWindows, let add = context.value(container.node, ["securityContext", "capabilities", "add"]) {
+        let added = context.document.items(add).compactMap { context.document.string(context.document.resolved($0)) }
+        let extra = added.filter { $0 != "NET_BIND_SERVICE" }
+        if !extra.isEmpty {
+          drafts.append(
+            Draft(
+              message: "\(container.label) adds capabilities \(extra.joined(separator: ", ")) (dropping ALL does not remove them)",
+              node: add,
+              status: .unfixable(reason: "removing an added capability can break the application; only NET_BIND_SERVICE is allowed by the Restricted profile")))
+        }
+      }
       let drop = context.value(container.node, path)
       let names = drop.map { node in context.document.items(node).compactMap { context.document.string(context.document.resolved($0)) } } ?? []
       guard !names.contains("ALL") else { continue }

@@ -88,6 +88,17 @@ struct SeccompProfile: Pass {
     let podType = context.value(pod.spec, path).flatMap { context.document.string($0) }
     let specNode = pod.specKey ?? pod.spec
     var drafts: [Draft] = []
+    // The API server rejects a pod whose legacy seccomp annotations and fields disagree: where
+    // annotations are used, the fix is a migration a person must make.
+    if let annotation = legacyAnnotation(pod, context: context) {
+      return [
+        Draft(
+          message: "\(pod.label) sets its seccomp profile with the legacy annotation \(context.document.string(annotation) ?? "")",
+          node: annotation,
+          status: .unfixable(reason: "the API server rejects seccompProfile fields that disagree with the legacy annotations; replace the annotations with securityContext.seccompProfile by hand"),
+          severity: .warning)
+      ]
+    }
     if pod.isWindows {
       if podType == nil { drafts.append(WindowsRules.skipped("seccompProfile", pod, node: specNode)) }
       return drafts
@@ -117,5 +128,21 @@ struct SeccompProfile: Pass {
           fixTitle: "Set the pod's seccompProfile.type: RuntimeDefault"))
     }
     return drafts
+  }
+
+  /// A `seccomp.security.alpha.kubernetes.io/pod` or `container.seccomp.security.alpha.kubernetes.io/<name>`
+  /// annotation key on the workload or its pod template.
+  func legacyAnnotation(_ pod: PodSpecView, context: PassContext) -> NodeID? {
+    let document = context.document
+    for metadata in pod.metadata {
+      guard let annotations = context.value(metadata, ["annotations"]), document.isMapping(annotations) else { continue }
+      for entry in document.entries(annotations) {
+        guard let key = document.string(entry.key) else { continue }
+        if key == "seccomp.security.alpha.kubernetes.io/pod" || key.hasPrefix("container.seccomp.security.alpha.kubernetes.io/") {
+          return entry.key
+        }
+      }
+    }
+    return nil
   }
 }
