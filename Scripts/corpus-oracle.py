@@ -95,10 +95,24 @@ def main():
             preserve_bad += 1
             failures.append(("preserve", str(src.relative_to(corpus)), res.get("comments", res)))
     print(f"files: {len(files)}, changed: {changed}, semantic --allowed failures: {semantic_bad}, preserve failures: {preserve_bad}")
-    changed_files = [str(work / f.relative_to(corpus)) for f in files]
-    rc, res = oracle("validate", *changed_files)
-    summary = {k: v for k, v in res.items() if k not in ("files", "results")} if isinstance(res, dict) else res
-    print("validate:", json.dumps(summary)[:3000])
+    # validate: every problem of the output must already be a problem of the input.
+    def problems(paths, root):
+        rc, res = oracle("validate", *paths)
+        found = set()
+        for path, entry in (res.get("files") or {}).items():
+            rel = str(pathlib.Path(path).relative_to(root))
+            for doc in entry.get("documents", []):
+                if doc.get("schema") not in ("passed", "no_schema"):
+                    found.add((rel, doc.get("doc"), json.dumps(doc.get("errors") or doc.get("error"), sort_keys=True, default=str)))
+                for violation in doc.get("resource_violations") or []:
+                    found.add((rel, doc.get("doc"), json.dumps(violation, sort_keys=True, default=str)))
+        return found
+    before = problems([str(f) for f in files], corpus)
+    after = problems([str(work / f.relative_to(corpus)) for f in files], work)
+    new_problems = sorted(after - before)
+    print(f"validate: {len(before)} problems in the input, {len(after)} in the output, {len(new_problems)} new")
+    for item in new_problems:
+        failures.append(("validate", item[0], item[2]))
     if not a.skip_checkov:
         rc, res = oracle("checkov", str(work), "--checks", CHECKS + ("," + EXTRA_CHECKS if a.extra_checks else ""))
         summary = {k: v for k, v in res.items() if k not in ("files", "results", "resources")} if isinstance(res, dict) else res
