@@ -93,7 +93,7 @@ public struct Pipeline: Sendable {
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
-        try Pipeline.rejectTemplates(document)
+        if !verifying { try Pipeline.rejectTemplates(document) }  // edits never write braces
         if fingerprint.contains(document.index) {
           analysis.fingerprints[document.index] = document.dataHash(ignoring: editableKeys)
         }
@@ -148,6 +148,10 @@ public struct Pipeline: Sendable {
   /// A file that still holds template syntax (`{{ ... }}` outside quoted or block scalars) must
   /// be rendered first: its YAML structure is not the manifest's.
   static func rejectTemplates(_ document: Document) throws(YAMLError) {
+    // Most documents hold no `{{` at all: one pass over the bytes settles it.
+    let bytes = document.source.bytes
+    let range = document.range.clamped(to: 0..<bytes.count)
+    guard bytes[range].containsTemplateBraces else { return }
     for node in document.allNodes {
       let isTemplate: Bool
       if document.isScalar(node) {

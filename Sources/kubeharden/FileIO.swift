@@ -71,7 +71,15 @@ enum FileIO {
   /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, the
   /// original's mode, then rename over the original. A symlink is followed and its target
   /// rewritten. The original is expected to exist and to hold `expected` (else the write is refused).
+  /// A hook for tests: deletes the file named by `KUBEHARDEN_TEST_DELETE_BEFORE_WRITE` (a path
+  /// suffix) after it was read and fixed, just before it is written, as another process might.
+  nonisolated(unsafe) static var deleteBeforeWrite: String? = {
+    let suffix = ProcessInfo.processInfo.environment["KUBEHARDEN_TEST_DELETE_BEFORE_WRITE"]
+    return suffix?.isEmpty == false ? suffix : nil
+  }()
+
   static func writeAtomically(_ bytes: [UInt8], to path: String, expected: [UInt8]) throws {
+    if let suffix = deleteBeforeWrite, path.hasSuffix(suffix) { unlink(path) }
     let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     var info = stat()
     guard stat(target, &info) == 0 else {

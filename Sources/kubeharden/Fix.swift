@@ -15,26 +15,40 @@ struct Fix: ParsableCommand {
   func run() throws {
     Runner.installSignalHandlers()
     let (inputs, expansionErrors) = try CLI.inputs(options)
-    var reports = expansionErrors + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin)
-    var written = 0
-    for index in reports.indices {
-      let report = reports[index]
-      if report.path == "<stdin>" {
-        if report.error == nil { CLI.writeStdout(report.fixed) }
-        continue
-      }
-      guard report.changed else { continue }
+    let written = WriteCount()
+    let reports = expansionErrors + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin) {
+      report in
+      guard report.changed else { return }
       do {
         try FileIO.writeAtomically(report.fixed, to: report.path, expected: report.original)
-        written += 1
+        written.increment()
       } catch {
-        reports[index].error = FileError(message: "not written: \(error)")
+        report.error = FileError(message: "not written: \(error)")
       }
     }
+    for report in reports where report.path == "<stdin>" && report.error == nil {
+      CLI.writeStdout(report.fixed)
+    }
     CLI.printErrors(reports)
-    if !options.quiet { CLI.writeStderr(Summary(reports, written: written).text) }
+    if !options.quiet { CLI.writeStderr(Summary(reports, written: written.value).text) }
     try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+  }
+}
+
+/// Counts files written by concurrent workers.
+final class WriteCount: @unchecked Sendable {
+  private var count = 0
+  private let lock = NSLock()
+  func increment() {
+    lock.lock()
+    count += 1
+    lock.unlock()
+  }
+  var value: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return count
   }
 }
 

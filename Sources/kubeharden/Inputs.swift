@@ -73,6 +73,9 @@ final class ConfigurationResolver: @unchecked Sendable {
   let explicitPath: String?
   let options: CommonOptions
   private var cache: [String: Configuration] = [:]
+  /// The configuration file found for each folder (nil: none), so a tree of many files walks up
+  /// from each folder once.
+  private var found: [String: String?] = [:]
   private let lock = NSLock()
 
   init(explicitPath: String?, options: CommonOptions) {
@@ -87,7 +90,18 @@ final class ConfigurationResolver: @unchecked Sendable {
       configPath = explicitPath
     } else {
       let start = input.isStdin ? FileManager.default.currentDirectoryPath : (input.path as NSString).deletingLastPathComponent
-      configPath = ConfigurationResolver.find(from: start.isEmpty ? "." : start)
+      let folder = start.isEmpty ? "." : start
+      lock.lock()
+      let known = found[folder]
+      lock.unlock()
+      if let known {
+        configPath = known
+      } else {
+        configPath = ConfigurationResolver.find(from: folder)
+        lock.lock()
+        found[folder] = .some(configPath)
+        lock.unlock()
+      }
     }
     let key = configPath ?? ""
     lock.lock()

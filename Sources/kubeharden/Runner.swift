@@ -20,8 +20,10 @@ struct Runner {
   var keepFindings = true
 
   /// Reports for every input (sorted by path as collected), plus errors for paths that could not
-  /// be expanded.
-  func run(inputs: [Input], readStdin: () -> [UInt8]) -> [FileReport] {
+  /// be expanded. `finish` runs in the worker right after a file is processed (fix writes the
+  /// file there, so disk waits overlap the work on other files) and may turn the report into an
+  /// error.
+  func run(inputs: [Input], readStdin: () -> [UInt8], finish: (@Sendable (inout FileReport) -> Void)? = nil) -> [FileReport] {
     let resolver = ConfigurationResolver(explicitPath: options.config, options: options)
     let stdinBytes: [UInt8]? = inputs.contains(where: { $0.isStdin }) ? readStdin() : nil
     let results = ResultBox(count: inputs.count)
@@ -29,7 +31,8 @@ struct Runner {
     DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
       guard interruptRequested == 0 else { return }
       let input = inputs[index]
-      let report = process(input, resolver: resolver, stdin: stdinBytes)
+      var report = process(input, resolver: resolver, stdin: stdinBytes)
+      if !input.isStdin { finish?(&report) }
       results.set(index, report)
       progress.tick()
     }

@@ -253,12 +253,24 @@ final class FaultTests: XCTestCase {
   /// A file removed after kubeharden read it, before it writes the fix: an error for that file
   /// only ("vanished"), the file is not re-created, the others fixed, no temporary file.
   func testFileDeletedBetweenReadAndWrite() throws {
-    // The victim sorts first and is read first; files are written only after every file was
-    // processed, so once a file far down the list is open the victim is read and not yet
-    // written.
-    try deleteDuringRun(victim: "0000-victim.yaml", expecting: ["vanished"]) { name in
-      name.hasPrefix("f") && (Int(name.dropFirst().prefix(4)) ?? 0) >= 100
+    // Files are written by the worker right after they are fixed, so the window between read
+    // and write is too short to hit from outside: the test hook deletes the file in it.
+    let binary = try FaultBinary.require()
+    let dir = try faultTemporaryDirectory()
+    var originals: [String: [UInt8]] = [:]
+    for name in ["a.yaml", "victim.yaml", "c.yaml"] {
+      originals[name] = Array(Self.insecure(String(name.prefix(1))).utf8)
+      try FaultFiles.write(originals[name]!, to: dir.appendingPathComponent(name))
     }
+    let reference = try FaultRunner.referenceFix(originals["a.yaml"]!, binary: binary, cwd: dir)
+    let result = FaultRunner.run(binary, ["fix", dir.path], env: ["KUBEHARDEN_TEST_DELETE_BEFORE_WRITE": "/victim.yaml"])
+    XCTAssertEqual(result.status, 2, result.stderr)
+    let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
+    XCTAssertEqual(errorLines.count, 1, result.stderr)
+    XCTAssertTrue(errorLines.first?.contains("vanished") ?? false, "\(errorLines)")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("victim.yaml").path), "a vanished file is not recreated")
+    XCTAssertEqual(try FaultFiles.read(dir.appendingPathComponent("a.yaml")), reference)
+    XCTAssertEqual(FaultFiles.temporaryLeftovers(in: dir), [])
   }
 
   func deleteDuringRun(
@@ -604,7 +616,9 @@ private final class FaultRunning {
 
 private enum FaultRunner {
   /// Variables that change kubeharden's behaviour and may leak in from the environment.
-  static let scrubbed: Set<String> = ["GITHUB_ACTIONS", "NO_COLOR", "KUBEHARDEN_TEST_FAIL_WRITE", "CLICOLOR_FORCE"]
+  static let scrubbed: Set<String> = [
+    "GITHUB_ACTIONS", "NO_COLOR", "KUBEHARDEN_TEST_FAIL_WRITE", "KUBEHARDEN_TEST_DELETE_BEFORE_WRITE", "CLICOLOR_FORCE",
+  ]
 
   static func start(_ executable: URL, _ args: [String], stdin: [UInt8]? = nil, cwd: URL? = nil, env: [String: String] = [:]) throws
     -> FaultRunning
