@@ -62,6 +62,16 @@ public struct PassExample: Sendable, Hashable {
     self.input = input
     self.output = output
   }
+
+  /// A Pod with one container and nothing hardened: the input most passes' first example fixes.
+  public static let barePod = """
+    apiVersion: v1
+    kind: Pod
+    spec:
+      containers:
+      - name: web
+        image: nginx
+    """
 }
 
 /// Everything known about a pass that is not code: the single source for `rules`, `explain`,

@@ -39,31 +39,9 @@ final class FaultTests: XCTestCase {
     """
   }
 
-  /// A Pod with nothing to fix.
+  /// A Pod with nothing to fix (the contract tests' one, renamed).
   static func compliant(_ name: String) -> String {
-    """
-    apiVersion: v1
-    kind: Pod
-    metadata:
-      name: \(name)
-    spec:
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-        seccompProfile: {type: RuntimeDefault}
-      containers:
-      - name: app
-        image: nginx
-        securityContext:
-          privileged: false
-          allowPrivilegeEscalation: false
-          readOnlyRootFilesystem: true
-          capabilities: {drop: [ALL]}
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-          limits: {cpu: 200m, memory: 256Mi}
-
-    """
+    Manifests.compliant.replacingOccurrences(of: "  name: ok\n", with: "  name: \(name)\n")
   }
 
   /// A JSON Pod that needs fixing.

@@ -21,14 +21,7 @@ struct DropCapabilities: Pass {
     references: [.owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28")],
     triggering: [
       PassExample(
-        """
-        apiVersion: v1
-        kind: Pod
-        spec:
-          containers:
-          - name: web
-            image: nginx
-        """,
+        PassExample.barePod,
         fixed: """
           apiVersion: v1
           kind: Pod

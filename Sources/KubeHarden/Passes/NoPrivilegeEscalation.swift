@@ -21,14 +21,7 @@ struct NoPrivilegeEscalation: Pass {
     references: [.owasp("K01"), .pss("Privilege Escalation", profile: "Restricted"), .cis("5.2.6"), .checkov("CKV_K8S_20")],
     triggering: [
       PassExample(
-        """
-        apiVersion: v1
-        kind: Pod
-        spec:
-          containers:
-          - name: web
-            image: nginx
-        """,
+        PassExample.barePod,
         fixed: """
           apiVersion: v1
           kind: Pod

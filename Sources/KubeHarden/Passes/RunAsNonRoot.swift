@@ -30,14 +30,7 @@ struct RunAsNonRoot: Pass {
     configKeys: [ConfigKey(key: "runAsUser", flag: "--run-as-user", summary: "the UID written (default 10001)")],
     triggering: [
       PassExample(
-        """
-        apiVersion: v1
-        kind: Pod
-        spec:
-          containers:
-          - name: web
-            image: nginx
-        """,
+        PassExample.barePod,
         fixed: """
           apiVersion: v1
           kind: Pod

@@ -23,14 +23,7 @@ struct SeccompProfile: Pass {
     references: [.owasp("K01"), .pss("Seccomp", profile: "Restricted"), .checkov("CKV_K8S_31")],
     triggering: [
       PassExample(
-        """
-        apiVersion: v1
-        kind: Pod
-        spec:
-          containers:
-          - name: web
-            image: nginx
-        """,
+        PassExample.barePod,
         fixed: """
           apiVersion: v1
           kind: Pod
