@@ -284,7 +284,9 @@ func main() -> Int32 {
     )
   }
   let base = peaks[.scan]?.baselineKiB ?? baseline
-  print("(peak = VmHWM of a child running that phase alone: runtime (~\(fmt(Double(base) / 1024)) MiB before reading) + input + the phase's own memory)")
+  print(
+    "(peak = VmHWM of a child running that phase alone: runtime (~\(fmt(Double(base) / 1024)) MiB before reading) + input + the phase's own memory)"
+  )
 
   // Ratios against the targets.
   let treeRatio = scan / best[.tree]!
@@ -292,9 +294,13 @@ func main() -> Int32 {
   let fixRatio = scan / best[.fix]!
   print("")
   print("targets:")
-  print("  tree/scan      \(pad(fmt(treeRatio * 100, 0) + "%", 6, right: true))   target >= \(fmt(Target.treeOverScan * 100, 0))%   \(verdict(treeRatio >= Target.treeOverScan))")
+  print(
+    "  tree/scan      \(pad(fmt(treeRatio * 100, 0) + "%", 6, right: true))   target >= \(fmt(Target.treeOverScan * 100, 0))%   \(verdict(treeRatio >= Target.treeOverScan))"
+  )
   print("  (parse/scan    \(pad(fmt(parseRatio * 100, 0) + "%", 6, right: true))   all documents kept; for information)")
-  print("  pipeline/scan  \(pad(fmt(fixRatio * 100, 0) + "%", 6, right: true))   target >= \(fmt(Target.fixOverScan * 100, 0))%   \(verdict(fixRatio >= Target.fixOverScan))")
+  print(
+    "  pipeline/scan  \(pad(fmt(fixRatio * 100, 0) + "%", 6, right: true))   target >= \(fmt(Target.fixOverScan * 100, 0))%   \(verdict(fixRatio >= Target.fixOverScan))"
+  )
   for phase in Phase.allCases {
     guard let peak = peaks[phase], !bytes.isEmpty else {
       print("  peak \(pad(phase.rawValue, 6)) n/a (child process failed or no /proc/self/status)")

@@ -59,7 +59,8 @@ public struct Configuration: Sendable {
     guard runAsUser > 0 else { throw ConfigurationError("runAsUser: \(runAsUser) must be a non-zero UID") }
     for resource in ["cpu", "memory"] where resources.request(resource) > resources.limit(resource) {
       throw ConfigurationError(
-        "the default \(resource) request \(resources.request(resource)) is above the default \(resource) limit \(resources.limit(resource))")
+        "the default \(resource) request \(resources.request(resource)) is above the default \(resource) limit \(resources.limit(resource))"
+      )
     }
     for q in [resources.cpuRequest, resources.memoryRequest, resources.cpuLimit, resources.memoryLimit]
     where q.isNegative || q.isZero {
@@ -162,7 +163,9 @@ public struct Configuration: Sendable {
       case "exclude":
         exclude += try strings(value, key: key)
       case "tmpEmptyDir":
-        guard let flag = document.bool(value) else { throw ConfigurationError("\(path): tmpEmptyDir: '\(document.string(value) ?? "")' is not true or false") }
+        guard let flag = document.bool(value) else {
+          throw ConfigurationError("\(path): tmpEmptyDir: '\(document.string(value) ?? "")' is not true or false")
+        }
         tmpEmptyDir = flag
       default:
         break

@@ -183,17 +183,23 @@ public struct Pipeline: Sendable {
     do {
       again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys), verifying: true)
     } catch {
-      return FileError(message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
+      return FileError(
+        message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
     }
     guard again.documents == analysis.documents else {
       return FileError(message: "the fixed text has \(again.documents) documents instead of \(analysis.documents); nothing was written")
     }
     for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
       return FileError(
-        message: "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written")
+        message:
+          "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written"
+      )
     }
     if !again.unconverged.isEmpty {
-      return FileError(message: "passes \(again.unconverged.sorted().joined(separator: ", ")) do not converge: a second run would change the file again; nothing was written")
+      return FileError(
+        message:
+          "passes \(again.unconverged.sorted().joined(separator: ", ")) do not converge: a second run would change the file again; nothing was written"
+      )
     }
     return nil
   }

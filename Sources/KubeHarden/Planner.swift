@@ -78,7 +78,9 @@ struct Planner {
     case .mapping(let entries):
       // As a list item: an existing mapping that already holds every entry.
       guard document.isMapping(node), !entries.isEmpty else { return false }
-      return entries.allSatisfy { entry in editor.lookup(node, entry.key).map { satisfies(document.resolved($0.value), entry.value) } ?? false }
+      return entries.allSatisfy { entry in
+        editor.lookup(node, entry.key).map { satisfies(document.resolved($0.value), entry.value) } ?? false
+      }
     case .sequence(let items):
       guard document.isSequence(node) else { return false }
       return items.allSatisfy { item in document.items(node).contains { satisfies(document.resolved($0), item) } }
@@ -189,7 +191,10 @@ struct Planner {
         } else {
           let fixEdits = draftGroups[index].flatMap { groupEdits[$0] ?? [] }
           if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
-          fix = fixEdits.isEmpty ? nil : Fix(title: item.draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
+          fix =
+            fixEdits.isEmpty
+            ? nil
+            : Fix(title: item.draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }

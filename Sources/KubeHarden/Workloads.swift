@@ -141,7 +141,8 @@ public struct WorkloadLocator: Sendable {
       guard let list = editor.lookup(spec, group.rawValue) else { continue }
       let sequence = document.resolved(list.value)
       guard document.isSequence(sequence) else { continue }
-      let listShared = shared ?? (document.isAlias(list.value) ? "the \(group.rawValue) list is an alias" : nil)
+      let listShared =
+        shared ?? (document.isAlias(list.value) ? "the \(group.rawValue) list is an alias" : nil)
         ?? (list.isLocal ? nil : "the \(group.rawValue) list comes through a merge key")
       for (index, item) in document.items(sequence).enumerated() {
         let node = document.resolved(item)
@@ -219,8 +220,11 @@ public struct WorkloadLocator: Sendable {
     for key in path {
       guard let found = editor.lookup(current, key) else { return nil }
       if shared == nil {
-        if document.isAlias(found.value) { shared = "'\(key)' is an alias of an anchored node" }
-        else if !found.isLocal { shared = "'\(key)' comes through a merge key" }
+        if document.isAlias(found.value) {
+          shared = "'\(key)' is an alias of an anchored node"
+        } else if !found.isLocal {
+          shared = "'\(key)' comes through a merge key"
+        }
       }
       current = document.resolved(found.value)
     }

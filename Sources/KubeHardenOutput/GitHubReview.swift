@@ -105,14 +105,16 @@ public enum GitHubReview {
         return finding.status.isFixable && (finding.fix?.edits ?? []).contains { groupEdits.contains($0) }
       }
       explained.formUnion(indices)
-      let crlf = (group.first...group.last).contains { line in
-        lines.lineBreak(ofLine: line).map { $0.contains(UInt8(ascii: "\r")) } ?? false
-      } || group.edits.contains { $0.replacement.contains(UInt8(ascii: "\r")) }
+      let crlf =
+        (group.first...group.last).contains { line in
+          lines.lineBreak(ofLine: line).map { $0.contains(UInt8(ascii: "\r")) } ?? false
+        } || group.edits.contains { $0.replacement.contains(UInt8(ascii: "\r")) }
       stripped = stripped || crlf
       var body = indices.isEmpty ? "**kubeharden** fix\n\n" : findingList(indices.map { report.findings[$0] }, tool: tool) + "\n"
       body += suggestionBlock(content)
       if crlf {
-        body += "\n_This file uses CRLF line breaks. The suggestion shows its lines without the carriage return, "
+        body +=
+          "\n_This file uses CRLF line breaks. The suggestion shows its lines without the carriage return, "
           + "and GitHub may commit them with LF line breaks; run `kubeharden fix` locally to keep CRLF._\n"
       }
       suggestions += 1
@@ -228,14 +230,17 @@ public enum GitHubReview {
     if counts.total > 0 { body += " in \(ReportSupport.plural(filesWithFindings, "file"))" }
     body += ": \(counts.fixable) fixable, \(counts.exempted) exempted, \(counts.unfixable) unfixable.\n"
     if suggestions > 0 && complete {
-      body += "\n\(ReportSupport.plural(suggestions, "suggested change")) below carry every fix; committing all of them "
+      body +=
+        "\n\(ReportSupport.plural(suggestions, "suggested change")) below carry every fix; committing all of them "
         + "gives the same files as `\(tool.name) fix`.\n"
     } else if suggestions > 0 {
-      body += "\n\(ReportSupport.plural(suggestions, "suggested change")) below carry most fixes; run `\(tool.name) fix` "
+      body +=
+        "\n\(ReportSupport.plural(suggestions, "suggested change")) below carry most fixes; run `\(tool.name) fix` "
         + "for the others.\n"
     }
     if !crlfFiles.isEmpty {
-      body += "\nThese files use CRLF line breaks, which suggestions cannot carry; run `\(tool.name) fix` locally for them: "
+      body +=
+        "\nThese files use CRLF line breaks, which suggestions cannot carry; run `\(tool.name) fix` locally for them: "
         + crlfFiles.map { "`\($0)`" }.joined(separator: ", ") + ".\n"
     }
     let failed = reports.filter { $0.error != nil }

@@ -28,12 +28,13 @@ public enum RDJSONReport {
     var worst: Severity?
     for report in reports {
       if let error = report.error {
-        diagnostics.append([
-          "message": error.message,
-          "location": ["path": report.path, "range": ["start": ["line": max(1, error.line)]]],
-          "severity": "ERROR",
-          "code": ["value": "parse-error"],
-        ] as [String: Any])
+        diagnostics.append(
+          [
+            "message": error.message,
+            "location": ["path": report.path, "range": ["start": ["line": max(1, error.line)]]],
+            "severity": "ERROR",
+            "code": ["value": "parse-error"],
+          ] as [String: Any])
         worst = .error
       }
       let lines = ReportLines(report.original)

@@ -36,13 +36,18 @@ public enum SARIFReport {
     for report in reports {
       let uri = artifactURI(report.path)
       if let error = report.error {
-        notifications.append([
-          "level": "error",
-          "message": ["text": error.message],
-          "locations": [
-            ["physicalLocation": ["artifactLocation": ["uri": uri], "region": ["startLine": max(1, error.line), "startColumn": max(1, error.column)]]]
-          ],
-        ] as [String: Any])
+        notifications.append(
+          [
+            "level": "error",
+            "message": ["text": error.message],
+            "locations": [
+              [
+                "physicalLocation": [
+                  "artifactLocation": ["uri": uri], "region": ["startLine": max(1, error.line), "startColumn": max(1, error.column)],
+                ]
+              ]
+            ],
+          ] as [String: Any])
       }
       let lines = ReportLines(report.original)
       for finding in report.findings {

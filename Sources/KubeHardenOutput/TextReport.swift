@@ -28,7 +28,9 @@ public enum TextReport {
         var text: [String] = []
         if githubActions {
           text.append(
-            command("error", properties: [("file", report.path), ("line", "\(error.line)"), ("col", "\(error.column)"), ("title", "kubeharden")], message: error.message))
+            command(
+              "error", properties: [("file", report.path), ("line", "\(error.line)"), ("col", "\(error.column)"), ("title", "kubeharden")],
+              message: error.message))
         }
         text.append(error.formatted(path: report.path))
         entries.append(Entry(path: report.path, line: error.line, column: error.column, text: text))

@@ -354,7 +354,9 @@ public struct MappingEditor: Sendable {
       case .sequence(let items) where !items.isEmpty:
         lines.append(pad + key + ":")
         for item in items {
-          lines += renderItem(item, dashColumn: indent + sequenceIndent, contentColumn: indent + sequenceIndent + 2, step: step, sequenceIndent: sequenceIndent)
+          lines += renderItem(
+            item, dashColumn: indent + sequenceIndent, contentColumn: indent + sequenceIndent + 2, step: step,
+            sequenceIndent: sequenceIndent)
         }
       default:
         lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false))
@@ -414,7 +416,9 @@ public struct MappingEditor: Sendable {
   /// Edits that add rendered entries or items after the last one of a non-empty flow collection:
   /// `, x` on one line (after a trailing comma: ` x,`); on a new line at the last entry's column
   /// when the collection spans lines.
-  func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int) throws(EditRefusal) -> [Edit] {
+  func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
+    throws(EditRefusal) -> [Edit]
+  {
     let valueEnd = document.contentEnd(lastValue)
     // What follows the last value: blanks, maybe a trailing comma, maybe a comment, then the bracket.
     var i = valueEnd

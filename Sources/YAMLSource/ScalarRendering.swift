@@ -36,8 +36,12 @@ public enum ScalarRendering {
       // ": " and " #" start a value and a comment; tabs and control characters need escapes.
       if (previous == UInt8(ascii: ":") && byte == 0x20) || (previous == 0x20 && byte == UInt8(ascii: "#")) { return false }
       if byte < 0x20 || byte == 0x7F { return false }
-      if flow && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
-        || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ":")) { return false }
+      if flow
+        && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+          || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ":"))
+      {
+        return false
+      }
       previous = byte
     }
     if previous >= 0x80 || text.utf8.contains(where: { $0 >= 0x80 }) {

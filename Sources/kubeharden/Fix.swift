@@ -16,16 +16,18 @@ struct Fix: ParsableCommand {
     Runner.installSignalHandlers()
     let (inputs, expansionErrors) = try CLI.inputs(options)
     let written = WriteCount()
-    let reports = expansionErrors + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin) {
-      report in
-      guard report.changed else { return }
-      do {
-        try FileIO.writeAtomically(report.fixed, to: report.path, expected: report.original)
-        written.increment()
-      } catch {
-        report.error = FileError(message: "not written: \(error)")
+    let reports =
+      expansionErrors
+      + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin) {
+        report in
+        guard report.changed else { return }
+        do {
+          try FileIO.writeAtomically(report.fixed, to: report.path, expected: report.original)
+          written.increment()
+        } catch {
+          report.error = FileError(message: "not written: \(error)")
+        }
       }
-    }
     for report in reports where report.path == "<stdin>" && report.error == nil {
       CLI.writeStdout(report.fixed)
     }
@@ -70,11 +72,13 @@ struct Summary {
     let exempted = counts.exempted
     let errors = reports.filter { $0.error != nil }.count
     let fixes = fixedByPass.values.reduce(0, +)
-    var line = "kubeharden: \(reports.count) file\(reports.count == 1 ? "" : "s") scanned, \(written) changed, \(fixes) fix\(fixes == 1 ? "" : "es") applied"
+    var line =
+      "kubeharden: \(reports.count) file\(reports.count == 1 ? "" : "s") scanned, \(written) changed, \(fixes) fix\(fixes == 1 ? "" : "es") applied"
     if !fixedByPass.isEmpty {
       line += " (" + fixedByPass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
-    line += "; \(unfixable) finding\(unfixable == 1 ? "" : "s") left unfixable, \(exempted) exempted, \(errors) error\(errors == 1 ? "" : "s")\n"
+    line +=
+      "; \(unfixable) finding\(unfixable == 1 ? "" : "s") left unfixable, \(exempted) exempted, \(errors) error\(errors == 1 ? "" : "s")\n"
     return line
   }
 }

@@ -18,7 +18,9 @@ struct DropCapabilities: Pass {
       Adds `ALL` to `securityContext.capabilities.drop` on every container; an existing `add` list is \
       kept (capabilities listed there are still granted).
       """,
-    references: [.owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28")],
+    references: [
+      .owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28"),
+    ],
     triggering: [
       PassExample(
         PassExample.barePod,
@@ -86,11 +88,14 @@ struct DropCapabilities: Pass {
             Draft(
               message: "\(container.label) adds capabilities \(extra.joined(separator: ", ")) (dropping ALL does not remove them)",
               node: add,
-              status: .unfixable(reason: "removing an added capability can break the application; only NET_BIND_SERVICE is allowed by the Restricted profile")))
+              status: .unfixable(
+                reason: "removing an added capability can break the application; only NET_BIND_SERVICE is allowed by the Restricted profile"
+              )))
         }
       }
       let drop = context.value(container.node, path)
-      let names = drop.map { node in context.document.items(node).compactMap { context.document.string(context.document.resolved($0)) } } ?? []
+      let names =
+        drop.map { node in context.document.items(node).compactMap { context.document.string(context.document.resolved($0)) } } ?? []
       guard !names.contains("ALL") else { continue }
       let node = context.locate(container.node, path)
       if pod.isWindows {

@@ -57,7 +57,8 @@ struct NoPrivilegeEscalation: Pass {
       blocker: { container in
         let privileged = context.bool(container.node, ["securityContext", "privileged"]) == true
         if privileged && !context.willRun("no-privileged", on: container) {
-          return "the container stays privileged (no-privileged is off or exempted); the API rejects allowPrivilegeEscalation: false with privileged: true"
+          return
+            "the container stays privileged (no-privileged is off or exempted); the API rejects allowPrivilegeEscalation: false with privileged: true"
         }
         if let add = context.value(container.node, ["securityContext", "capabilities", "add"]) {
           let names = context.document.items(add).compactMap { context.document.string(context.document.resolved($0)) }

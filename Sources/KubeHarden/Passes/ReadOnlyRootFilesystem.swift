@@ -71,13 +71,16 @@ struct ReadOnlyRootFilesystem: Pass {
     // Give each fixed container a writable /tmp, backed by one emptyDir per pod.
     let document = context.document
     let volumes = context.value(pod.spec, ["volumes"]).map { document.items($0) } ?? []
-    let hasVolume = volumes.contains { item in context.value(document.resolved(item), ["name"]).flatMap { document.string($0) } == Self.tmpVolume }
+    let hasVolume = volumes.contains { item in
+      context.value(document.resolved(item), ["name"]).flatMap { document.string($0) } == Self.tmpVolume
+    }
     for index in drafts.indices where drafts[index].status.isFixable {
       guard let requirement = drafts[index].requirements.first,
         let container = pod.containers.first(where: { $0.node == requirement.base }), container.group != .ephemeralContainers
       else { continue }
       let mounts = context.value(container.node, ["volumeMounts"]).map { document.items($0) } ?? []
-      let hasTmp = mounts.contains { item in context.value(document.resolved(item), ["mountPath"]).flatMap { document.string($0) } == "/tmp" }
+      let hasTmp = mounts.contains { item in context.value(document.resolved(item), ["mountPath"]).flatMap { document.string($0) } == "/tmp"
+      }
       guard !hasTmp else { continue }
       drafts[index].requirements.append(
         Requirement(

@@ -88,7 +88,10 @@ struct SeccompProfile: Pass {
         Draft(
           message: "\(pod.label) sets its seccomp profile with the legacy annotation \(context.document.string(annotation) ?? "")",
           node: annotation,
-          status: .unfixable(reason: "the API server rejects seccompProfile fields that disagree with the legacy annotations; replace the annotations with securityContext.seccompProfile by hand"),
+          status: .unfixable(
+            reason:
+              "the API server rejects seccompProfile fields that disagree with the legacy annotations; replace the annotations with securityContext.seccompProfile by hand"
+          ),
           severity: .warning)
       ]
     }
