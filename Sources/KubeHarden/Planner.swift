@@ -166,6 +166,11 @@ struct Planner {
         switch key {
         case .replace(let node):
           let value = replacements[key] ?? .bool(false)
+          // An empty list value (`drop:`) becomes a list in the file's own style.
+          if case .sequence(let items) = value, document.isNull(node) {
+            groupEdits[key] = try editor.replaceEmptyValue(node, withItems: items, order: -depth(node))
+            continue
+          }
           var edit = try editor.replaceScalar(node, with: value)
           if edit.range.isEmpty { edit.replacement = Array(" ".utf8) + edit.replacement }
           groupEdits[key] = [edit]

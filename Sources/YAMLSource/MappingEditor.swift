@@ -114,6 +114,18 @@ public struct MappingEditor: Sendable {
   /// mapping holding `entries`: a block under the key when the parent is a block mapping, a
   /// flow mapping otherwise.
   public func replaceEmptyValue(_ value: NodeID, with entries: [NewEntry], order: Int = 0) throws(EditRefusal) -> [Edit] {
+    try replaceEmpty(value, by: .mapping(entries), order: order)
+  }
+
+  /// Edits that replace a null value (`key:`, `key: ~`, `key: null`) with a list of `items`: a
+  /// block list under the key (in the local sequence indentation) when the parent is a block
+  /// mapping, `[...]` otherwise.
+  public func replaceEmptyValue(_ value: NodeID, withItems items: [NewValue], order: Int = 0) throws(EditRefusal) -> [Edit] {
+    guard document.isNull(value) else { throw EditRefusal("the value is not empty", at: document.range(value).lowerBound) }
+    return try replaceEmpty(value, by: .sequence(items), order: order)
+  }
+
+  func replaceEmpty(_ value: NodeID, by newValue: NewValue, order: Int) throws(EditRefusal) -> [Edit] {
     let range = document.range(value)
     guard let parent = document.parent(value), document.isMapping(parent) else {
       throw EditRefusal("the value is not in a mapping", at: range.lowerBound)
@@ -127,7 +139,7 @@ public struct MappingEditor: Sendable {
     }
     if document.isFlow(parent) {
       let json = style.isJSONStyle(parent)
-      let text = ScalarRendering.render(.mapping(entries), flow: true, json: json)
+      let text = ScalarRendering.render(newValue, flow: true, json: json)
       if isEmptyFlowMapping {
         return [Edit(range: range, replacement: text)]
       }
@@ -151,7 +163,20 @@ public struct MappingEditor: Sendable {
       anchorOffset = range.upperBound
     }
     let lb = style.lineBreak(near: anchorOffset)
-    let lines = renderBlock(entries, indent: keyColumn + step, step: step, sequenceIndent: style.sequenceIndent(near: parent))
+    let sequenceIndent = style.sequenceIndent(near: parent)
+    let lines: [String]
+    switch newValue {
+    case .sequence(let items):
+      lines = items.flatMap {
+        renderItem(
+          $0, dashColumn: keyColumn + sequenceIndent, contentColumn: keyColumn + sequenceIndent + 2, step: step,
+          sequenceIndent: sequenceIndent)
+      }
+    case .mapping(let entries):
+      lines = renderBlock(entries, indent: keyColumn + step, step: step, sequenceIndent: sequenceIndent)
+    default:
+      throw EditRefusal("only a mapping or a list replaces an empty value", at: range.lowerBound)
+    }
     edits.append(insertLines(lines, afterLineOf: anchorOffset, lineBreak: lb, order: order))
     return edits
   }
