@@ -91,9 +91,11 @@ public struct FindingCounts: Sendable, Hashable {
 
   public init() {}
 
-  public mutating func add(_ finding: Finding) {
-    switch finding.status {
-    case .fixable: fixableByPass[finding.passID, default: 0] += 1
+  public mutating func add(_ finding: Finding) { add(passID: finding.passID, status: finding.status) }
+
+  public mutating func add(passID: String, status: FindingStatus) {
+    switch status {
+    case .fixable: fixableByPass[passID, default: 0] += 1
     case .exempted: exempted += 1
     case .unfixable: unfixable += 1
     }

@@ -130,8 +130,8 @@ public struct Pipeline: Sendable {
           }
           return
         }
-        let planned = planner.plan(drafts, lines: table)
-        for finding in planned.findings { analysis.counts.add(finding) }
+        let planned = planner.plan(drafts, lines: table, keepFindings: keepFindings)
+        analysis.counts.add(planned.counts)
         if keepFindings { analysis.findings += planned.findings }
         analysis.edits += planned.edits
         if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {

@@ -116,7 +116,10 @@ struct Planner {
   }
 
   /// Plans every draft of a document. Returns findings (located, with fixes) and the edits.
-  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations) -> (findings: [Finding], edits: [Edit]) {
+  /// With `keepFindings` false only `counts` are filled (no finding, message or fix is built).
+  func plan(
+    _ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations, keepFindings: Bool = true
+  ) -> (findings: [Finding], counts: FindingCounts, edits: [Edit]) {
     // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
     var outcomes: [[Outcome]] = []
     var statuses: [FindingStatus] = []
@@ -187,12 +190,17 @@ struct Planner {
     }
     // 4. Findings with their fixes.
     var findings: [Finding] = []
+    var counts = FindingCounts()
     for (index, item) in drafts.enumerated() {
       var status = statuses[index]
       var fix: Fix?
       if status.isFixable {
         if let failed = draftGroups[index].compactMap({ groupErrors[$0] }).first {
           status = .unfixable(reason: failed)
+        } else if !keepFindings {
+          // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
+          if draftGroups[index].isEmpty && !item.draft.requirements.isEmpty { continue }
+          if draftGroups[index].isEmpty { status = .unfixable(reason: "no automatic fix") }
         } else {
           let fixEdits = draftGroups[index].flatMap { groupEdits[$0] ?? [] }
           if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
@@ -203,6 +211,8 @@ struct Planner {
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
+      counts.add(passID: item.passID, status: status)
+      guard keepFindings else { continue }
       // A block collection's END mark sits at the next token: stop at its content instead.
       let range = document.range(item.draft.node).lowerBound..<document.contentEnd(item.draft.node)
       findings.append(
@@ -216,7 +226,7 @@ struct Planner {
       if draftGroups[index].allSatisfy({ groupErrors[$0] == nil }) { usedGroups.formUnion(draftGroups[index]) }
     }
     let usedEdits = groupOrder.filter { usedGroups.contains($0) }.flatMap { groupEdits[$0] ?? [] }
-    return (findings, usedEdits)
+    return (findings, counts, usedEdits)
   }
 
   func depth(_ node: NodeID) -> Int {

@@ -73,6 +73,10 @@ final class CorpusPropertyTests: XCTestCase {
       let bytes = Array(try Data(contentsOf: url))
       let report = Pipeline().process(path: url.lastPathComponent, bytes: bytes)
       let name = url.lastPathComponent
+      // `fix` keeps counts only: same bytes, same counts as the full report.
+      let counted = Pipeline(keepFindings: false).process(path: name, bytes: bytes)
+      XCTAssertEqual(counted.fixed, report.fixed, "\(name): counting mode fixes differently")
+      XCTAssertEqual(counted.counts, report.counts, "\(name): counting mode counts differently")
       if let error = report.error {
         errors.append("\(name): \(error)")
         XCTAssertEqual(report.fixed, bytes)
