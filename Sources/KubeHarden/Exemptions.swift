@@ -21,26 +21,21 @@ public struct Exemptions: Sendable {
   init(pod: PodSpecView, lines: Locations) {
     let document = pod.document
     let editor = MappingEditor(document)
-    for metadata in pod.metadata {
-      guard let annotations = editor.lookup(metadata, "annotations").map({ document.resolved($0.value) }),
-        document.isMapping(annotations)
-      else { continue }
-      for entry in document.entries(annotations) {
-        guard let key = document.string(entry.key), key.hasPrefix(Exemptions.prefix) else { continue }
-        let rest = key.dropFirst(Exemptions.prefix.count)
-        let container: String?
-        if rest.isEmpty {
-          container = nil
-        } else if rest.first == "." {
-          container = String(rest.dropFirst())
-        } else {
-          continue
-        }
-        let value = document.string(document.resolved(entry.value)) ?? ""
-        let ids = Set(value.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty })
-        entries.append(
-          Entry(ids: ids, container: container, location: lines.location(of: document.range(entry.key).lowerBound), annotation: key))
+    for entry in pod.annotations(editor) {
+      guard let key = document.string(entry.key), key.hasPrefix(Exemptions.prefix) else { continue }
+      let rest = key.dropFirst(Exemptions.prefix.count)
+      let container: String?
+      if rest.isEmpty {
+        container = nil
+      } else if rest.first == "." {
+        container = String(rest.dropFirst())
+      } else {
+        continue
       }
+      let value = document.string(document.resolved(entry.value)) ?? ""
+      let ids = Set(value.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty })
+      entries.append(
+        Entry(ids: ids, container: container, location: lines.location(of: document.range(entry.key).lowerBound), annotation: key))
     }
   }
 

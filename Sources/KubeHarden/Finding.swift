@@ -16,6 +16,8 @@ public enum FindingStatus: Sendable, Codable, Hashable {
 
   public var isFixable: Bool { if case .fixable = self { return true } else { return false } }
 
+  public var isExempted: Bool { if case .exempted = self { return true } else { return false } }
+
   /// A short word for reports: `fixable`, `exempted`, `unfixable`.
   public var kind: String {
     switch self {

@@ -55,14 +55,7 @@ public struct PassContext: Sendable {
   }
 
   /// The value at `path` under `base`, following merge keys and aliases.
-  public func value(_ base: NodeID, _ path: [String]) -> NodeID? {
-    var current = base
-    for key in path {
-      guard let found = editor.lookup(current, key) else { return nil }
-      current = document.resolved(found.value)
-    }
-    return current
-  }
+  public func value(_ base: NodeID, _ path: [String]) -> NodeID? { editor.value(at: path, in: base) }
 
   /// The boolean at `path`, if the value there is a boolean.
   public func bool(_ base: NodeID, _ path: [String]) -> Bool? { value(base, path).flatMap { document.bool($0) } }

@@ -85,6 +85,14 @@ public struct PodSpecView: Sendable {
 
   /// `Deployment 'web'`.
   public var label: String { name.map { "\(kind) '\($0)'" } ?? kind }
+
+  /// The annotations of the object and of its pod template, in that order.
+  public func annotations(_ editor: MappingEditor) -> [MappingEntry] {
+    metadata.flatMap { metadata -> [MappingEntry] in
+      guard let annotations = editor.value(at: ["annotations"], in: metadata), document.isMapping(annotations) else { return [] }
+      return document.entries(annotations)
+    }
+  }
 }
 
 /// Finds the pod specs of every workload in a document.
@@ -180,12 +188,7 @@ public struct WorkloadLocator: Sendable {
     let document = editor.document
     let path = ["securityContext", "windowsOptions", "hostProcess"]
     return ([spec] + containers.map(\.node)).contains { base in
-      var current = base
-      for key in path {
-        guard let found = editor.lookup(current, key) else { return false }
-        current = document.resolved(found.value)
-      }
-      return document.bool(current) == true
+      editor.value(at: path, in: base).flatMap { document.bool($0) } == true
     }
   }
 

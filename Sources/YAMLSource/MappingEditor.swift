@@ -70,6 +70,17 @@ public struct MappingEditor: Sendable {
     return nil
   }
 
+  /// The value at `path` (a key per level) under `mapping`, following merge keys and aliases;
+  /// nil when a key is missing or a level is not a mapping.
+  public func value(at path: [String], in mapping: NodeID) -> NodeID? {
+    var current = mapping
+    for key in path {
+      guard let found = lookup(current, key) else { return nil }
+      current = document.resolved(found.value)
+    }
+    return current
+  }
+
   /// Whether a key node is the merge key `<<` (plain, untagged).
   public func isMergeKey(_ key: NodeID) -> Bool {
     document.scalar(key, equals: "<<") && document.isPlainUntagged(key)

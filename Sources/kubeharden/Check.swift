@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
     let (inputs, expansionErrors) = try CLI.inputs(options)
     var reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
     if hideExempted {
-      for i in reports.indices { reports[i].findings.removeAll { if case .exempted = $0.status { return true } else { return false } } }
+      for i in reports.indices { reports[i].findings.removeAll { $0.status.isExempted } }
     }
     let rules = PassRegistry.metadata
     let tool = CLI.reportTool
@@ -53,8 +53,7 @@ struct Check: ParsableCommand {
     try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
     let counted = reports.flatMap { $0.findings }.contains { finding in
-      if case .exempted = finding.status { return false }
-      return finding.severity != .note
+      !finding.status.isExempted && finding.severity != .note
     }
     if counted { throw ExitCode(1) }
   }

@@ -129,16 +129,9 @@ struct SeccompProfile: Pass {
   /// A `seccomp.security.alpha.kubernetes.io/pod` or `container.seccomp.security.alpha.kubernetes.io/<name>`
   /// annotation key on the workload or its pod template.
   func legacyAnnotation(_ pod: PodSpecView, context: PassContext) -> NodeID? {
-    let document = context.document
-    for metadata in pod.metadata {
-      guard let annotations = context.value(metadata, ["annotations"]), document.isMapping(annotations) else { continue }
-      for entry in document.entries(annotations) {
-        guard let key = document.string(entry.key) else { continue }
-        if key == "seccomp.security.alpha.kubernetes.io/pod" || key.hasPrefix("container.seccomp.security.alpha.kubernetes.io/") {
-          return entry.key
-        }
-      }
-    }
-    return nil
+    pod.annotations(context.editor).first { entry in
+      guard let key = context.document.string(entry.key) else { return false }
+      return key == "seccomp.security.alpha.kubernetes.io/pod" || key.hasPrefix("container.seccomp.security.alpha.kubernetes.io/")
+    }?.key
   }
 }
