@@ -53,7 +53,7 @@ public struct Pipeline: Sendable {
     } catch {
       return FileReport(
         path: path, original: bytes, findings: analysis.findings, counts: analysis.counts,
-        error: FileError(message: "internal error: passes \(passIDs(analysis.findings)) produced overlapping edits; nothing was written"))
+        error: FileError(message: "internal error: passes \(passIDs(analysis.counts)) produced overlapping edits; nothing was written"))
     }
     if let problem = verify(analysis, fixed: fixed) {
       return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
@@ -184,7 +184,7 @@ public struct Pipeline: Sendable {
       again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys), verifying: true)
     } catch {
       return FileError(
-        message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.findings)); nothing was written")
+        message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.counts)); nothing was written")
     }
     guard again.documents == analysis.documents else {
       return FileError(message: "the fixed text has \(again.documents) documents instead of \(analysis.documents); nothing was written")
@@ -192,7 +192,7 @@ public struct Pipeline: Sendable {
     for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
       return FileError(
         message:
-          "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.findings))); nothing was written"
+          "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.counts))); nothing was written"
       )
     }
     if !again.unconverged.isEmpty {
@@ -204,11 +204,12 @@ public struct Pipeline: Sendable {
     return nil
   }
 
-  func passIDs(_ findings: [Finding]) -> String {
-    var seen: [String] = []
-    for f in findings where !seen.contains(f.passID) { seen.append(f.passID) }
-    return seen.joined(separator: ", ")
+  /// The passes that planned fixes, for error messages (counts exist in every mode; findings
+  /// are not kept by `fix`).
+  func passIDs(_ counts: FindingCounts) -> String {
+    counts.fixableByPass.keys.sorted().joined(separator: ", ")
   }
+
 }
 
 /// Line and column numbers for findings, or offsets only when the findings are not kept.

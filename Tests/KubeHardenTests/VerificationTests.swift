@@ -45,6 +45,15 @@ final class VerificationTests: XCTestCase {
     XCTAssertTrue(pipeline.verify(analysis, fixed: changed)?.message.contains("changes data outside") == true)
   }
 
+  func testRefusalNamesThePassesAlsoWhenOnlyCountsAreKept() throws {
+    let pipeline = Pipeline(configuration: Configuration(enabledPasses: ["no-privileged"]), keepFindings: false)
+    let analysis = try pipeline.analyze(SourceBuffer(input))
+    XCTAssertTrue(analysis.findings.isEmpty)
+    let fixed = try EditSet(analysis.edits).apply(to: Array(input.utf8))
+    let changed = Array(String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "image: nginx", with: "image: evil").utf8)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: changed)?.message.contains("(passes no-privileged)") == true)
+  }
+
   func testRefusesADifferentNumberOfDocuments() throws {
     let (pipeline, analysis, fixed) = try analysis()
     let extra = fixed + Array("---\nkind: Extra\n".utf8)
