@@ -18,9 +18,8 @@ public struct Exemptions: Sendable {
 
   public init() {}
 
-  init(pod: PodSpecView, lines: Locations) {
+  init(pod: PodSpecView, editor: MappingEditor, lines: Locations) {
     let document = pod.document
-    let editor = MappingEditor(document)
     for entry in pod.annotations(editor) {
       guard let key = document.string(entry.key), key.hasPrefix(Exemptions.prefix) else { continue }
       let rest = key.dropFirst(Exemptions.prefix.count)
@@ -38,6 +37,9 @@ public struct Exemptions: Sendable {
         Entry(ids: ids, container: container, location: lines.location(of: document.range(entry.key).lowerBound), annotation: key))
     }
   }
+
+  /// Whether no annotation exempts anything.
+  public var isEmpty: Bool { entries.isEmpty }
 
   /// The exemption that skips `passID` for a container (or the whole pod when `container` is
   /// nil), if any.

@@ -116,7 +116,8 @@ public struct FileReport: Sendable {
   public var path: String
   /// The original bytes.
   public var original: [UInt8]
-  /// Every edit that `fix` applies to this file, in application order (empty: nothing to fix).
+  /// Every edit that `fix` applies to this file, in application order (empty: nothing to fix,
+  /// or only counts were asked for, as `fix` does).
   public var edits: [Edit]
   /// The fixed bytes, `original` with `edits` applied; equal to `original` when nothing changes.
   public var fixed: [UInt8]

@@ -27,10 +27,9 @@ extension Pipeline {
     let results = Mutex<[FileReport?]>(Array(repeating: nil, count: cuts.count - 1))
     DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { index in
       var report = part.processWhole(path: path, bytes: Array(bytes[cuts[index]..<cuts[index + 1]]))
-      // The part's copy of the input and its fixed text are not needed any more: the whole
-      // file's fixed text is made from the original and the shifted edits.
+      // The part's fixed text (its input when unchanged) is kept for the whole file's; its
+      // input copy is not needed any more.
       report.original = []
-      report.fixed = []
       results.withLock { $0[index] = report }
     }
     let reports = results.withLock { $0 }.compactMap { $0 }
@@ -45,8 +44,11 @@ extension Pipeline {
     var edits: [Edit] = []
     var findings: [Finding] = []
     var counts = FindingCounts()
+    var fixed: [UInt8] = []
+    fixed.reserveCapacity(reports.reduce(0) { $0 + $1.fixed.count })
     for (index, report) in reports.enumerated() {
       let base = cuts[index]
+      fixed += report.fixed
       edits += report.edits.map { shift($0, by: base) }
       counts.add(report.counts)
       for var finding in report.findings {
@@ -63,8 +65,7 @@ extension Pipeline {
         findings.append(finding)
       }
     }
-    // Parts are separate documents: their edits cannot overlap, and each part's result was verified.
-    guard let fixed = try? EditSet(edits).apply(to: bytes) else { return nil }
+    // Parts are separate documents, each verified: the whole file's fixed text is theirs in order.
     return FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
   }
 }

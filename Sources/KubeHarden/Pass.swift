@@ -16,27 +16,35 @@ public struct Requirement: Sendable, Hashable {
 }
 
 /// A finding as a pass reports it, before the planner attaches edits.
+///
+/// Its texts are built only when read: `fix` keeps counts, not findings, and on a large stream
+/// building every message would cost more than planning the edits.
 public struct Draft: Sendable {
-  public var message: String
+  private var makeMessage: @Sendable () -> String
+  private var makeFixTitle: @Sendable () -> String
+  public var message: String { makeMessage() }
   /// The node the finding points at.
   public var node: NodeID
   public var status: FindingStatus
   /// What would fix it (empty for findings that are not fixable).
   public var requirements: [Requirement]
   /// Imperative title of the fix: "Set privileged: false".
-  public var fixTitle: String
+  public var fixTitle: String {
+    get { makeFixTitle() }
+    set { makeFixTitle = { newValue } }
+  }
   /// Overrides the pass's severity for this finding (e.g. `.note` for what is skipped on Windows).
   public var severity: Severity?
 
   public init(
-    message: String, node: NodeID, status: FindingStatus = .fixable, requirements: [Requirement] = [],
-    fixTitle: String = "", severity: Severity? = nil
+    message: @escaping @Sendable @autoclosure () -> String, node: NodeID, status: FindingStatus = .fixable,
+    requirements: [Requirement] = [], fixTitle: @escaping @Sendable @autoclosure () -> String = "", severity: Severity? = nil
   ) {
-    self.message = message
+    self.makeMessage = message
     self.node = node
     self.status = status
     self.requirements = requirements
-    self.fixTitle = fixTitle
+    self.makeFixTitle = fixTitle
     self.severity = severity
   }
 }

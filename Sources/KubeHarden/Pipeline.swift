@@ -58,7 +58,8 @@ public struct Pipeline: Sendable {
     if let problem = verify(analysis, fixed: fixed) {
       return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
     }
-    return FileReport(path: path, original: bytes, edits: ordered, fixed: fixed, findings: analysis.findings, counts: analysis.counts)
+    return FileReport(
+      path: path, original: bytes, edits: keepFindings ? ordered : [], fixed: fixed, findings: analysis.findings, counts: analysis.counts)
   }
 
   struct Analysis {
@@ -66,37 +67,21 @@ public struct Pipeline: Sendable {
     var counts = FindingCounts()
     var edits: [Edit] = []
     var documents = 0
-    /// Data fingerprints (outside securityContext/resources) of the documents that get edits,
-    /// or of the documents asked for.
+    /// For each document that gets edits, the fingerprint of its data with the planned changes
+    /// made: the fixed text must have exactly this data.
     var fingerprints: [Int: Int] = [:]
-    /// In verification: passes that would still change something.
-    var unconverged: Set<String> = []
   }
 
-  /// The keys under which passes may change data; verification compares everything else.
-  /// `volumes`/`volumeMounts` only when the /tmp emptyDir option is on.
-  var editableKeys: Set<String> {
-    configuration.tmpEmptyDir ? ["securityContext", "resources", "volumes", "volumeMounts"] : ["securityContext", "resources"]
-  }
-
-  /// Reads, checks and plans one file. `fingerprint` names documents whose data fingerprint is
-  /// wanted whether or not they get edits (for verification).
-  ///
-  /// With `verifying`, nothing is planned: the passes only report, in `unconverged`, which of
-  /// them would still change something (a fixed text must be a fixed point).
-  func analyze(_ source: SourceBuffer, fingerprint: Set<Int> = [], verifying: Bool = false) throws(FileError) -> Analysis {
+  /// Reads, checks and plans one file.
+  func analyze(_ source: SourceBuffer) throws(FileError) -> Analysis {
     var analysis = Analysis()
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: Locations?
     let passes = self.passes.map { (pass: $0, id: $0.metadata.id, severity: $0.metadata.severity) }
-    let editableKeys = self.editableKeys
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
-        if !verifying { try Pipeline.rejectTemplates(document) }  // edits never write braces
-        if fingerprint.contains(document.index) {
-          analysis.fingerprints[document.index] = document.dataHash(ignoring: editableKeys)
-        }
+        try Pipeline.rejectTemplates(document)  // edits never write braces
         let pods = locator.podSpecs(in: document)
         guard !pods.isEmpty else { return }
         if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
@@ -104,38 +89,27 @@ public struct Pipeline: Sendable {
         let editor = MappingEditor(document)
         var drafts: [(passID: String, severity: Severity, draft: Draft)] = []
         for pod in pods {
-          let exemptions = Exemptions(pod: pod, lines: table)
+          let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
           let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
           for (pass, id, severity) in passes {
             for var draft in pass.check(pod, context: context) {
-              let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
-              if let exempt = exemptions.exemption(for: id, container: container?.name) {
-                draft.status = exempt
-                draft.requirements = []
+              if !exemptions.isEmpty {
+                let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
+                if let exempt = exemptions.exemption(for: id, container: container?.name) {
+                  draft.status = exempt
+                  draft.requirements = []
+                }
               }
               drafts.append((id, severity, draft))
             }
           }
         }
-        let planner = Planner(editor: editor)
-        if verifying {
-          for item in drafts where item.draft.status.isFixable {
-            let pending = item.draft.requirements.contains { requirement in
-              switch planner.resolve(requirement) {
-              case .satisfied, .refused: return false
-              default: return true
-              }
-            }
-            if pending { analysis.unconverged.insert(item.passID) }
-          }
-          return
-        }
-        let planned = planner.plan(drafts, lines: table, keepFindings: keepFindings)
+        let planned = Planner(editor: editor).plan(drafts, lines: table, keepFindings: keepFindings)
         analysis.counts.add(planned.counts)
         if keepFindings { analysis.findings += planned.findings }
-        analysis.edits += planned.edits
-        if !planned.edits.isEmpty && analysis.fingerprints[document.index] == nil {
-          analysis.fingerprints[document.index] = document.dataHash(ignoring: editableKeys)
+        if !planned.edits.isEmpty {
+          analysis.edits += planned.edits
+          analysis.fingerprints[document.index] = document.fingerprint(applying: planned.changes)
         }
       }
     } catch {
@@ -150,12 +124,12 @@ public struct Pipeline: Sendable {
   static func rejectTemplates(_ document: Document) throws(YAMLError) {
     // Most documents hold no `{{` at all: one pass over the bytes settles it.
     let bytes = document.source.bytes
-    let range = document.range.clamped(to: 0..<bytes.count)
-    guard bytes[range].containsTemplateBraces else { return }
+    guard bytes.containsTemplateBraces(in: document.range.clamped(to: 0..<bytes.count)) else { return }
     for node in document.allNodes {
       let isTemplate: Bool
       if document.isScalar(node) {
-        isTemplate = document.style(node) == .plain && document.valueBytes(node).containsTemplateBraces
+        let value = Array(document.valueBytes(node))
+        isTemplate = document.style(node) == .plain && value.containsTemplateBraces(in: value.indices)
       } else if document.isMapping(node) && document.isFlow(node) {
         let range = document.range(node)
         let text = document.source.bytes[range.lowerBound..<min(range.lowerBound + 2, range.upperBound)]
@@ -172,16 +146,16 @@ public struct Pipeline: Sendable {
     }
   }
 
-  /// Checks the fixed text before it is written: it parses, has the same documents, the data of
-  /// every edited document differs only under `securityContext` and `resources`, and a second
-  /// run finds nothing more to fix. Costs one more parse and pass run, of the fixed text only.
+  /// Checks the fixed text before it is written: it parses, has the same documents, and the
+  /// data of every edited document is exactly the original data with the planned changes made
+  /// (nothing else changed, every new key and value where it was meant to go). Costs one more
+  /// libyaml pass over the fixed text; no tree is built.
   func verify(_ analysis: Analysis, fixed: [UInt8]) -> FileError? {
-    let again: Analysis
-    var relaxed = self
-    relaxed.keepFindings = false
-    relaxed.limits.maxBytes = max(limits.maxBytes, fixed.count)  // the additions are ours
+    var limits = self.limits
+    limits.maxBytes = max(limits.maxBytes, fixed.count)  // the additions are ours
+    let again: (documents: Int, fingerprints: [Int: Int])
     do {
-      again = try relaxed.analyze(SourceBuffer(fixed), fingerprint: Set(analysis.fingerprints.keys), verifying: true)
+      again = try YAMLParser.fingerprints(SourceBuffer(fixed), limits: limits, of: Set(analysis.fingerprints.keys))
     } catch {
       return FileError(
         message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.counts)); nothing was written")
@@ -192,13 +166,7 @@ public struct Pipeline: Sendable {
     for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
       return FileError(
         message:
-          "the fixed text changes data outside \(editableKeys.sorted().joined(separator: "/")) in document \(index + 1) (passes \(passIDs(analysis.counts))); nothing was written"
-      )
-    }
-    if !again.unconverged.isEmpty {
-      return FileError(
-        message:
-          "passes \(again.unconverged.sorted().joined(separator: ", ")) do not converge: a second run would change the file again; nothing was written"
+          "the fixed text of document \(index + 1) does not hold exactly the original data with the planned changes (passes \(passIDs(analysis.counts))); nothing was written"
       )
     }
     return nil
@@ -221,12 +189,13 @@ struct Locations {
   }
 }
 
-extension ArraySlice where Element == UInt8 {
-  var containsTemplateBraces: Bool {
-    var previous: UInt8 = 0
-    for byte in self {
-      if byte == UInt8(ascii: "{") && previous == UInt8(ascii: "{") { return true }
-      previous = byte
+extension Array where Element == UInt8 {
+  /// Whether `{{` occurs in `range` (memchr from one `{` to the next).
+  func containsTemplateBraces(in range: Range<Int>) -> Bool {
+    var i = range.lowerBound
+    while let found = fastIndex(of: UInt8(ascii: "{"), from: i, to: range.upperBound - 1) {
+      if self[found + 1] == UInt8(ascii: "{") { return true }
+      i = found + 1
     }
     return false
   }

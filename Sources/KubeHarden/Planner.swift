@@ -87,46 +87,60 @@ struct Planner {
     }
   }
 
-  /// A tree of keys to write, in first-requested order.
+  /// A tree of keys to write, in first-requested order; the first value requested for a path
+  /// wins. Small (a few keys per level): arrays searched linearly.
   struct Tree {
-    var keys: [String] = []
-    var children: [String: Tree] = [:]
-    var values: [String: NewValue] = [:]
+    struct Node {
+      var key: String
+      /// A value to write, or nil for a nested block built from `children`.
+      var value: NewValue?
+      var children = Tree()
+    }
+    var nodes: [Node] = []
 
     mutating func add(_ path: ArraySlice<String>, _ value: NewValue) {
       guard let key = path.first else { return }
-      if path.count == 1 {
-        if values[key] == nil && children[key] == nil { keys.append(key); values[key] = value }
+      guard let index = nodes.firstIndex(where: { $0.key == key }) else {
+        if path.count == 1 {
+          nodes.append(Node(key: key, value: value))
+        } else {
+          var child = Tree()
+          child.add(path.dropFirst(), value)
+          nodes.append(Node(key: key, value: nil, children: child))
+        }
         return
       }
-      if children[key] == nil {
-        guard values[key] == nil else { return }
-        keys.append(key)
-        children[key] = Tree()
-      }
-      children[key]?.add(path.dropFirst(), value)
+      guard path.count > 1, nodes[index].value == nil else { return }
+      nodes[index].children.add(path.dropFirst(), value)
     }
 
     var entries: [NewEntry] {
-      keys.map { key in
-        if let value = values[key] { return NewEntry(key, value) }
-        return NewEntry(key, .mapping(children[key]?.entries ?? []))
-      }
+      nodes.map { NewEntry($0.key, $0.value ?? .mapping($0.children.entries)) }
     }
   }
 
-  /// Plans every draft of a document. Returns findings (located, with fixes) and the edits.
+  /// What `plan` returns: located findings with their fixes (when kept), counts, the edits to
+  /// apply, and what those edits do to the document's data (for the check before writing).
+  struct Plan {
+    var findings: [Finding]
+    var counts: FindingCounts
+    var edits: [Edit]
+    var changes: [DataChange]
+  }
+
+  /// Plans every draft of a document.
   /// With `keepFindings` false only `counts` are filled (no finding, message or fix is built).
-  func plan(
-    _ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations, keepFindings: Bool = true
-  ) -> (findings: [Finding], counts: FindingCounts, edits: [Edit]) {
+  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations, keepFindings: Bool = true) -> Plan {
     // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
     var outcomes: [[Outcome]] = []
     var statuses: [FindingStatus] = []
-    for item in drafts {
-      let resolved = item.draft.status.isFixable ? item.draft.requirements.map(resolve) : []
+    outcomes.reserveCapacity(drafts.count)
+    statuses.reserveCapacity(drafts.count)
+    // Drafts are read in place (by index): copying one copies its texts' closures and arrays.
+    for index in drafts.indices {
+      let resolved = drafts[index].draft.status.isFixable ? drafts[index].draft.requirements.map(resolve) : []
       outcomes.append(resolved)
-      var status = item.draft.status
+      var status = drafts[index].draft.status
       for outcome in resolved {
         if case .refused(let reason) = outcome { status = .unfixable(reason: reason); break }
       }
@@ -139,8 +153,8 @@ struct Planner {
     var replacements: [GroupKey: NewValue] = [:]
     var appends: [GroupKey: [NewValue]] = [:]
     var draftGroups: [[GroupKey]] = Array(repeating: [], count: drafts.count)
-    for (index, item) in drafts.enumerated() where statuses[index].isFixable {
-      for (requirement, outcome) in zip(item.draft.requirements, outcomes[index]) {
+    for index in drafts.indices where statuses[index].isFixable {
+      for (requirement, outcome) in zip(drafts[index].draft.requirements, outcomes[index]) {
         let key: GroupKey
         switch outcome {
         case .satisfied, .refused: continue
@@ -191,7 +205,7 @@ struct Planner {
     // 4. Findings with their fixes.
     var findings: [Finding] = []
     var counts = FindingCounts()
-    for (index, item) in drafts.enumerated() {
+    for index in drafts.indices {
       var status = statuses[index]
       var fix: Fix?
       if status.isFixable {
@@ -199,9 +213,10 @@ struct Planner {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
-          if draftGroups[index].isEmpty && !item.draft.requirements.isEmpty { continue }
+          if draftGroups[index].isEmpty && !drafts[index].draft.requirements.isEmpty { continue }
           if draftGroups[index].isEmpty { status = .unfixable(reason: "no automatic fix") }
         } else {
+          let item = drafts[index]
           let fixEdits = draftGroups[index].flatMap { groupEdits[$0] ?? [] }
           if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
           fix =
@@ -211,8 +226,9 @@ struct Planner {
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
-      counts.add(passID: item.passID, status: status)
+      counts.add(passID: drafts[index].passID, status: status)
       guard keepFindings else { continue }
+      let item = drafts[index]
       // A block collection's END mark sits at the next token: stop at its content instead.
       let range = document.range(item.draft.node).lowerBound..<document.contentEnd(item.draft.node)
       findings.append(
@@ -222,11 +238,22 @@ struct Planner {
     }
     // Edits of groups whose drafts all became unfixable are not applied.
     var usedGroups = Set<GroupKey>()
-    for (index, item) in drafts.enumerated() where item.draft.status.isFixable && statuses[index].isFixable {
+    for index in drafts.indices where drafts[index].draft.status.isFixable && statuses[index].isFixable {
       if draftGroups[index].allSatisfy({ groupErrors[$0] == nil }) { usedGroups.formUnion(draftGroups[index]) }
     }
-    let usedEdits = groupOrder.filter { usedGroups.contains($0) }.flatMap { groupEdits[$0] ?? [] }
-    return (findings, counts, usedEdits)
+    var usedEdits: [Edit] = []
+    var changes: [DataChange] = []
+    for key in groupOrder where usedGroups.contains(key) {
+      guard let edits = groupEdits[key] else { continue }
+      usedEdits += edits
+      switch key {
+      case .replace(let node): changes.append(.replace(node, with: replacements[key] ?? .bool(false)))
+      case .insert(let mapping): changes.append(.appendEntries(trees[key]?.entries ?? [], to: mapping))
+      case .fill(let value): changes.append(.replace(value, with: .mapping(trees[key]?.entries ?? [])))
+      case .append(let sequence): changes.append(.appendItems(appends[key] ?? [], to: sequence))
+      }
+    }
+    return Plan(findings: findings, counts: counts, edits: usedEdits, changes: changes)
   }
 
   func depth(_ node: NodeID) -> Int {

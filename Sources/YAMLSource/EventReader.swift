@@ -26,6 +26,21 @@ public enum YAMLParser {
     try reader.run(body)
   }
 
+  /// The data fingerprint (`Document.fingerprint()`) of each document of `source` whose index
+  /// is in `wanted` (every document when nil), from libyaml's events alone: no tree is built.
+  /// Returns the number of documents and the fingerprints by document index.
+  public static func fingerprints(
+    _ source: SourceBuffer, limits: ParseLimits = .default, of wanted: Set<Int>? = nil
+  ) throws(YAMLError) -> (documents: Int, fingerprints: [Int: Int]) {
+    if source.count > limits.maxBytes {
+      throw YAMLError(line: 1, column: 1, message: "file is \(source.count) bytes, larger than the limit of \(limits.maxBytes) bytes")
+    }
+    try checkEncoding(source)
+    var reader = FingerprintReader(source: source, limits: limits, wanted: wanted)
+    try reader.run()
+    return (reader.documentIndex, reader.fingerprints)
+  }
+
   /// Runs libyaml over the bytes and counts events, building nothing: the throughput floor.
   public static func scanEvents(_ bytes: [UInt8]) -> Int {
     var parser = yaml_parser_t()
@@ -62,7 +77,7 @@ public enum YAMLParser {
     if b.count >= 2 && ((b[0] == 0 && b[1] != 0) || (b[0] != 0 && b[1] == 0)) && b.count % 2 == 0 {
       throw YAMLError(line: 1, column: 1, message: "the file looks like UTF-16 without a byte order mark; convert it to UTF-8")
     }
-    if let nul = b.firstIndex(of: 0) {
+    if let nul = b.fastIndex(of: 0) {
       let location = LineTable(source).location(of: nul)
       throw YAMLError(line: location.line, column: location.column, message: "the file contains a NUL byte; it is binary, not YAML text")
     }
@@ -81,14 +96,7 @@ private struct MarkCursor {
     self.bytes = bytes
     self.base = bomLength
     self.byte = bomLength
-    var ascii = true
-    var i = bomLength
-    let n = bytes.count
-    while i < n {
-      if bytes[i] >= 0x80 { ascii = false; break }
-      i += 1
-    }
-    self.ascii = ascii
+    self.ascii = bytes.isASCII(from: bomLength)
   }
 
   mutating func offset(_ index: Int) -> Int {
@@ -286,7 +294,12 @@ private struct Reader {
     return id
   }
 
-  func error(of parser: yaml_parser_t) -> YAMLError {
+  func error(of parser: yaml_parser_t) -> YAMLError { YAMLParser.error(of: parser, in: source) }
+}
+
+extension YAMLParser {
+  /// A located error from libyaml's parser state.
+  fileprivate static func error(of parser: yaml_parser_t, in source: SourceBuffer) -> YAMLError {
     let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
     let context = parser.context.map { String(cString: $0) }
     var message = context.map { "\($0): \(problem)" } ?? problem
@@ -313,5 +326,107 @@ private struct Reader {
     }
     return YAMLError(
       line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, message: message)
+  }
+}
+
+/// Feeds libyaml's events straight into `FingerprintWriter`, for the documents wanted.
+private struct FingerprintReader {
+  let source: SourceBuffer
+  let limits: ParseLimits
+  let wanted: Set<Int>?
+  var writer = FingerprintWriter()
+  var fingerprints: [Int: Int] = [:]
+  var documentIndex = 0
+  var recording = false
+  var depth = 0
+  /// Anchored nodes of the current document: a scalar's value, or a collection's kind.
+  var anchors: [[UInt8]: (value: [UInt8]?, kind: NodeKind)] = [:]
+
+  init(source: SourceBuffer, limits: ParseLimits, wanted: Set<Int>?) {
+    self.source = source
+    self.limits = limits
+    self.wanted = wanted
+  }
+
+  mutating func run() throws(YAMLError) {
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) != 0 else {
+      throw YAMLError(line: 1, column: 1, message: "libyaml could not allocate a parser")
+    }
+    defer { yaml_parser_delete(&parser) }
+    var failure: YAMLError?
+    YAMLParser.withInput(source.bytes) { base, n in
+      yaml_parser_set_input_string(&parser, base, n)
+      var event = yaml_event_t()
+      while true {
+        guard yaml_parser_parse(&parser, &event) != 0 else {
+          failure = YAMLParser.error(of: parser, in: source)
+          return
+        }
+        defer { yaml_event_delete(&event) }
+        do throws(YAMLError) {
+          if try handle(&event) { return }
+        } catch {
+          failure = error
+          return
+        }
+      }
+    }
+    if let failure { throw failure }
+  }
+
+  static func name(_ anchor: UnsafeMutablePointer<UInt8>) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))
+  }
+
+  /// Handles one event; returns true at the end of the stream.
+  mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
+    switch event.type {
+    case YAML_STREAM_START_EVENT:
+      if event.data.stream_start.encoding != YAML_UTF8_ENCODING && event.data.stream_start.encoding != YAML_ANY_ENCODING {
+        throw YAMLError(line: 1, column: 1, message: "only UTF-8 input is supported; convert the file to UTF-8")
+      }
+    case YAML_STREAM_END_EVENT:
+      return true
+    case YAML_DOCUMENT_START_EVENT:
+      recording = wanted?.contains(documentIndex) ?? true
+      anchors = [:]
+      depth = 0
+    case YAML_DOCUMENT_END_EVENT:
+      if recording { fingerprints[documentIndex] = writer.finish() }
+      documentIndex += 1
+    case YAML_SCALAR_EVENT:
+      guard recording else { break }
+      let scalar = event.data.scalar
+      let value = UnsafeBufferPointer(start: scalar.value, count: scalar.length)
+      writer.scalar(value, plainUntagged: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil)
+      if let anchor = scalar.anchor { anchors[FingerprintReader.name(anchor)] = (Array(value), .scalar) }
+    case YAML_ALIAS_EVENT:
+      guard recording else { break }
+      let target = event.data.alias.anchor.flatMap { anchors[FingerprintReader.name($0)] }
+      if let value = target?.value {
+        value.withUnsafeBufferPointer { writer.alias(scalar: $0, kind: .scalar) }
+      } else {
+        writer.alias(scalar: nil, kind: target?.kind)
+      }
+    case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+      let isMapping = event.type == YAML_MAPPING_START_EVENT
+      if depth >= limits.maxDepth {
+        let location = LineTable(source).location(of: min(Int(event.start_mark.index), source.count))
+        throw YAMLError(line: location.line, column: location.column, message: "collections nested deeper than \(limits.maxDepth) levels")
+      }
+      depth += 1
+      guard recording else { break }
+      writer.open(mapping: isMapping)
+      let anchor = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
+      if let anchor { anchors[FingerprintReader.name(anchor)] = (nil, isMapping ? .mapping : .sequence) }
+    case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+      depth -= 1
+      guard recording else { break }
+      writer.close(mapping: event.type == YAML_MAPPING_END_EVENT)
+    default:
+      break
+    }
+    return false
   }
 }

@@ -27,8 +27,8 @@ public struct LocalStyle: Sendable {
 
   /// The column of a block mapping's keys.
   public func keyColumn(of mapping: NodeID) -> Int? {
-    guard let first = document.entries(mapping).first else { return nil }
-    return column(of: first.key)
+    guard document.isMapping(mapping), let key = document.firstChild(mapping), document.nextSibling(key) != nil else { return nil }
+    return column(of: key)
   }
 
   /// The line break to use for text inserted at the end of the line containing `offset`.
@@ -75,7 +75,7 @@ public struct LocalStyle: Sendable {
   /// starting on its own line.
   func nestedStep(in mapping: NodeID) -> Int? {
     guard let keyColumn = keyColumn(of: mapping) else { return nil }
-    for entry in document.entries(mapping) {
+    for entry in document.eachEntry(mapping) {
       let value = entry.value
       guard document.isMapping(value), document.isBlock(value), let childColumn = self.keyColumn(of: value) else { continue }
       let keyLine = source.lineStart(containing: document.range(entry.key).lowerBound)
@@ -102,7 +102,7 @@ public struct LocalStyle: Sendable {
 
   func sequenceOffset(in mapping: NodeID) -> Int? {
     guard let keyColumn = keyColumn(of: mapping) else { return nil }
-    for entry in document.entries(mapping) where document.isSequence(entry.value) && document.isBlock(entry.value) {
+    for entry in document.eachEntry(mapping) where document.isSequence(entry.value) && document.isBlock(entry.value) {
       let dash = source.column(of: document.contentStart(entry.value))
       if dash >= keyColumn { return dash - keyColumn }
     }

@@ -58,7 +58,7 @@ public struct MappingEditor: Sendable {
     }
     if let local { return KeyLookup(key: local.key, value: local.value, isLocal: depth == 0) }
     guard hasMerge else { return nil }
-    for entry in document.entries(mapping) where isMergeKey(entry.key) {
+    for entry in document.eachEntry(mapping) where isMergeKey(entry.key) {
       let source = document.resolved(entry.value)
       let targets = document.isSequence(source) ? document.items(source) : [source]
       for target in targets {
@@ -157,7 +157,7 @@ public struct MappingEditor: Sendable {
       if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
       return [Edit(range: range, replacement: text)]
     }
-    guard let entry = document.entries(parent).first(where: { $0.value == value }) else {
+    guard let entry = document.eachEntry(parent).first(where: { $0.value == value }) else {
       throw EditRefusal("value without key", at: range.lowerBound)
     }
     let keyColumn = style.column(of: entry.key)
@@ -268,11 +268,10 @@ public struct MappingEditor: Sendable {
   // MARK: Block mappings
 
   func insertIntoBlock(_ entries: [NewEntry], mapping: NodeID, order: Int) throws(EditRefusal) -> [Edit] {
-    let all = document.entries(mapping)
-    guard let first = all.first, let last = all.last else {
+    guard let first = document.eachEntry(mapping).first(where: { _ in true }), let lastValue = document.lastChild(mapping) else {
       throw EditRefusal("empty block mapping", at: document.range(mapping).lowerBound)
     }
-    for entry in all {
+    for entry in document.eachEntry(mapping) {
       let key = entry.key
       if !document.isScalar(key) && !document.isAlias(key) {
         throw EditRefusal("the mapping has a complex key", at: document.range(key).lowerBound)
@@ -285,7 +284,7 @@ public struct MappingEditor: Sendable {
     let keyColumn = style.column(of: first.key)
     let step = style.indentStep(near: mapping)
     let lines = renderBlock(entries, indent: keyColumn, step: step, sequenceIndent: style.sequenceIndent(near: mapping))
-    return [try insertAfterLastContent(lines, lastValue: last.value, keyColumn: keyColumn, order: order)]
+    return [try insertAfterLastContent(lines, lastValue: lastValue, keyColumn: keyColumn, order: order)]
   }
 
   /// An insertion of `lines` after the last value of a block collection: after its content line
@@ -349,10 +348,16 @@ public struct MappingEditor: Sendable {
   func insertLines(_ lines: [String], afterLineOf offset: Int, lineBreak lb: LineBreak, order: Int) -> Edit {
     let at = source.nextLineStart(after: offset)
     let lastLineHasBreak = at > 0 && (bytes[at - 1] == UInt8(ascii: "\n") || bytes[at - 1] == UInt8(ascii: "\r"))
-    if at == bytes.count && !lastLineHasBreak {
-      return Edit(range: at..<at, replacement: lines.map { lb.rawValue + $0 }.joined(), order: order)
+    let breakFirst = at == bytes.count && !lastLineHasBreak
+    let lineBreak = lb.rawValue.utf8
+    var text: [UInt8] = []
+    text.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + lineBreak.count })
+    for line in lines {
+      if breakFirst { text += lineBreak }
+      text += line.utf8
+      if !breakFirst { text += lineBreak }
     }
-    return Edit(range: at..<at, replacement: lines.map { $0 + lb.rawValue }.joined(), order: order)
+    return Edit(range: at..<at, replacement: text, order: order)
   }
 
   struct RenderKey: Hashable {

@@ -182,6 +182,11 @@ public final class Document: Sendable {
   public func items(_ id: NodeID) -> [NodeID] { isSequence(id) ? children(id) : [] }
 
   /// The entries of a mapping as written (merge keys not resolved).
+  /// The entries of a mapping, walked in place (no array): for hot paths.
+  public func eachEntry(_ id: NodeID) -> MappingEntries {
+    MappingEntries(document: self, cursor: isMapping(id) ? firstChild(id) : nil)
+  }
+
   public func entries(_ id: NodeID) -> [MappingEntry] {
     guard isMapping(id) else { return [] }
     var result: [MappingEntry] = []
@@ -304,6 +309,18 @@ public final class Document: Sendable {
 public struct MappingEntry: Sendable, Hashable {
   public let key: NodeID
   public let value: NodeID
+}
+
+/// The entries of a mapping in order, read from the node records as they are iterated.
+public struct MappingEntries: Sequence, IteratorProtocol {
+  let document: Document
+  var cursor: NodeID?
+
+  public mutating func next() -> MappingEntry? {
+    guard let key = cursor, let value = document.nextSibling(key) else { return nil }
+    cursor = document.nextSibling(value)
+    return MappingEntry(key: key, value: value)
+  }
 }
 
 extension Document {

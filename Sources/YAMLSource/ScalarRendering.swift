@@ -58,32 +58,51 @@ public enum ScalarRendering {
   /// (null, bool, int, float, timestamp, merge key or value key) by any of the YAML dialects
   /// that read Kubernetes manifests.
   public static func resolvesToNonString(_ text: String) -> Bool {
-    switch text {
-    case "", "~", "null", "Null", "NULL",
-      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-      "true", "True", "TRUE", "false", "False", "FALSE",
-      "on", "On", "ON", "off", "Off", "OFF", "<<", "=":
-      return true
-    default:
-      break
-    }
-    let bytes = Array(text.utf8)
+    var text = text
+    return text.withUTF8 { resolvesToNonString($0) }
+  }
+
+  /// `resolvesToNonString` over UTF-8 bytes (hot: data fingerprints ask it of every plain scalar).
+  public static func resolvesToNonString(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let first = bytes.first else { return true }
+    if bytes.count <= 5 && isNonStringWord(bytes) { return true }
     var index = 0
-    if bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-") { index = 1 }
+    if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { index = 1 }
     guard index < bytes.count else { return false }
     let c = bytes[index]
     // Anything that starts like a number (digit, or `.` then digit/inf/nan) may be a number,
     // a sexagesimal, an octal, a hex, or a timestamp in some dialect: quote it unless it is
     // clearly a Kubernetes quantity with a letter suffix that no dialect reads as a number.
-    let isDigit = c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
     if c == UInt8(ascii: ".") { return true }
-    guard isDigit else { return false }
+    guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return false }
     return !isSuffixedQuantity(bytes[index...])
+  }
+
+  /// The null, boolean, merge and value words of YAML 1.1 and 1.2.
+  static let nonStringWords: [[UInt8]] = [
+    "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+    "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "<<", "=",
+  ].map { Array($0.utf8) }
+
+  static func isNonStringWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    switch bytes[0] {
+    case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "t"),
+      UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "<"),
+      UInt8(ascii: "="):
+      for word in nonStringWords where word.count == bytes.count {
+        var equal = true
+        for i in 0..<word.count where word[i] != bytes[i] { equal = false; break }
+        if equal { return true }
+      }
+      return false
+    default:
+      return false
+    }
   }
 
   /// `123`, `1.5` followed by one of the quantity suffixes, and no exponent form: a string in
   /// every dialect.
-  static func isSuffixedQuantity(_ bytes: ArraySlice<UInt8>) -> Bool {
+  static func isSuffixedQuantity(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
     var i = bytes.startIndex
     var digits = 0
     var dots = 0
@@ -92,9 +111,12 @@ public enum ScalarRendering {
       i += 1
     }
     guard digits > 0, dots <= 1, i < bytes.endIndex else { return false }
-    let suffix = String(decoding: bytes[i...], as: UTF8.self)
-    let suffixes: Set<String> = ["m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"]
-    return suffixes.contains(suffix)
+    let suffix = bytes[i...]
+    return quantitySuffixes.contains { $0.elementsEqual(suffix) }
+  }
+
+  static let quantitySuffixes: [[UInt8]] = ["m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u"].map {
+    Array($0.utf8)
   }
 
   /// A double-quoted scalar with JSON-compatible escapes.

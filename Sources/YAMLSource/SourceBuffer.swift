@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The bytes of one YAML file, exactly as read, plus facts about them that every layer needs.
 ///
 /// Offsets everywhere in kubeharden are UTF-8 byte offsets into `bytes`. Lines and columns are
@@ -169,5 +175,36 @@ public struct SourceLocation: Sendable, Hashable, Codable {
     self.offset = offset
     self.line = line
     self.column = column
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// The first index of `byte` in `start..<end` (memchr; `end` defaults to the end).
+  public func fastIndex(of byte: UInt8, from start: Int = 0, to end: Int? = nil) -> Int? {
+    let end = Swift.min(end ?? count, count)
+    guard start < end else { return nil }
+    return withUnsafeBufferPointer { buffer -> Int? in
+      guard let base = buffer.baseAddress, let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+      return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+  }
+
+  /// Whether every byte from `start` on is ASCII, eight bytes at a time.
+  public func isASCII(from start: Int = 0) -> Bool {
+    withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return true }
+      let raw = UnsafeRawPointer(base)
+      var i = Swift.min(start, buffer.count)
+      var bits: UInt64 = 0
+      while i + 8 <= buffer.count {
+        bits |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        i += 8
+      }
+      while i < buffer.count {
+        bits |= UInt64(base[i])
+        i += 1
+      }
+      return bits & 0x8080_8080_8080_8080 == 0
+    }
   }
 }

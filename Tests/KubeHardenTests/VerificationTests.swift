@@ -3,8 +3,8 @@ import XCTest
 import YAMLSource
 
 /// The check that runs before anything is written must refuse fixed texts that do not parse,
-/// change the number of documents, change data outside securityContext/resources, or would be
-/// changed again by a second run.
+/// change the number of documents, or whose data is not exactly the original data with the
+/// planned changes: a change anywhere else, a new key in the wrong place, a wrong new value.
 final class VerificationTests: XCTestCase {
   let input = """
     apiVersion: v1
@@ -39,10 +39,21 @@ final class VerificationTests: XCTestCase {
     XCTAssertTrue(pipeline.verify(analysis, fixed: broken)?.message.contains("does not parse") == true)
   }
 
-  func testRefusesChangedDataOutsideTheEditableKeys() throws {
+  func testRefusesChangedDataOutsideTheEdits() throws {
     let (pipeline, analysis, fixed) = try analysis()
     let changed = Array(String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "image: nginx", with: "image: evil").utf8)
-    XCTAssertTrue(pipeline.verify(analysis, fixed: changed)?.message.contains("changes data outside") == true)
+    XCTAssertTrue(pipeline.verify(analysis, fixed: changed)?.message.contains("does not hold exactly the original data") == true)
+  }
+
+  func testRefusesNewKeysInTheWrongPlace() throws {
+    let (pipeline, analysis, fixed) = try analysis()
+    let text = String(decoding: fixed, as: UTF8.self)
+    XCTAssertTrue(text.contains("    securityContext:\n      privileged: false\n"), text)
+    // The same block one level up: valid YAML, but on the pod spec instead of the container.
+    let misplaced = Array(
+      text.replacingOccurrences(of: "    securityContext:\n      privileged: false\n", with: "  securityContext:\n    privileged: false\n").utf8)
+    XCTAssertNotNil(try? YAMLParser.parse(SourceBuffer(misplaced)))
+    XCTAssertTrue(pipeline.verify(analysis, fixed: misplaced)?.message.contains("does not hold exactly the original data") == true)
   }
 
   func testRefusalNamesThePassesAlsoWhenOnlyCountsAreKept() throws {
@@ -60,11 +71,12 @@ final class VerificationTests: XCTestCase {
     XCTAssertTrue(pipeline.verify(analysis, fixed: extra)?.message.contains("documents instead of") == true)
   }
 
-  func testRefusesAFixThatDoesNotConverge() throws {
+  func testRefusesAWrongNewValue() throws {
     let (pipeline, analysis, fixed) = try analysis()
     // A "fixed" text where the container still runs privileged: a second run would edit it.
-    let unconverged = Array(
-      String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "privileged: false", with: "privileged: true").utf8)
-    XCTAssertTrue(pipeline.verify(analysis, fixed: unconverged)?.message.contains("do not converge") == true)
+    for wrong in ["privileged: true", "privileged: 'false'"] {
+      let unfixed = Array(String(decoding: fixed, as: UTF8.self).replacingOccurrences(of: "privileged: false", with: wrong).utf8)
+      XCTAssertTrue(pipeline.verify(analysis, fixed: unfixed)?.message.contains("does not hold exactly the original data") == true, wrong)
+    }
   }
 }

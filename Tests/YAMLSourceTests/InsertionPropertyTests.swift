@@ -45,6 +45,11 @@ final class InsertionPropertyTests: XCTestCase {
           tally.wrong.append("does not re-parse: \(where_)\n" + String(decoding: output, as: UTF8.self))
           continue
         }
+        // The fingerprint of the original with the change made equals the edited text's.
+        let printed = try YAMLParser.fingerprints(SourceBuffer(output), of: [doc.index]).fingerprints[doc.index]
+        if printed != doc.fingerprint(applying: [.appendEntries([NewEntry("zz-test-key", .string("v"))], to: node)]) {
+          tally.wrong.append("fingerprint with the change differs: \(where_)")
+        }
         for (old, new) in zip(documents, reparsed) {
           let expected = old.index == doc.index ? DataDump.dump(old, extra: (node, "p:zz-test-key=p:v,")) : dumps[old.index]
           if DataDump.dump(new) != expected {

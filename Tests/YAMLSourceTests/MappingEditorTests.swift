@@ -209,3 +209,61 @@ final class DataHashTests: XCTestCase {
     XCTAssertNotEqual(try hash("a: skip\n"), try hash("a: other\n"))
   }
 }
+
+/// Fingerprints see data, not layout, quoting or comments; with changes they equal the
+/// fingerprint of the changed text; the event stream gives the tree's value.
+final class FingerprintTests: XCTestCase {
+  func print(_ text: String, applying changes: (Document) throws -> [DataChange] = { _ in [] }) throws -> Int {
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(text)).first)
+    let value = doc.fingerprint(applying: try changes(doc))
+    if try changes(doc).isEmpty {
+      XCTAssertEqual(try YAMLParser.fingerprints(SourceBuffer(text)).fingerprints[0], value, text)
+    }
+    return value
+  }
+
+  func testLayoutQuotingAndCommentsDoNotCount() throws {
+    let base = try print("a: 1\nb: [x, z]\nc: &n text\nd: *n\n")
+    XCTAssertEqual(try print("# c\na:   1   # d\nb:\n- x\n- 'z'\nc: &n \"text\"\nd: *n\n"), base)
+    XCTAssertEqual(try print("{a: 1, b: [\"x\", z], c: &n text, d: *n}"), base)
+  }
+
+  func testDataAndTypesCount() throws {
+    let base = try print("a: 1\nb: [x, y]\n")
+    for changed in [
+      "a: 2\nb: [x, y]\n", "a: '1'\nb: [x, y]\n", "a: !!str 1\nb: [x, y]\n", "a: 1\nb: [x]\n", "a: 1\nb: [[x], y]\n",
+      "a: 1\nb: [x, y]\nc: 0\n", "a: 1\nc: [x, y]\n", "a: 1\nb: {x: y}\n", "b: [x, y]\na: 1\n", "a: 1\nb: [y, x]\n",
+    ] {
+      XCTAssertNotEqual(try print(changed), base, changed)
+    }
+    XCTAssertNotEqual(try print("a: true\n"), try print("a: 'true'\n"))
+    XCTAssertEqual(try print("a: text\n"), try print("a: 'text'\n"))
+    // `n` and `y` are booleans in YAML 1.1: plain, they are not the strings 'n' and 'y'.
+    XCTAssertNotEqual(try print("n: y\n"), try print("'n': 'y'\n"))
+  }
+
+  func testChangesEqualTheChangedText() throws {
+    let text = "m:\n  k: v\n  empty:\n  flow: {}\n  list: [a]\n  s: old\n"
+    func node(_ doc: Document, _ key: String) throws -> NodeID {
+      let m = try XCTUnwrap(MappingEditor(doc).lookup(try XCTUnwrap(doc.root), "m")).value
+      return key.isEmpty ? m : try XCTUnwrap(MappingEditor(doc).lookup(m, key)).value
+    }
+    let cases: [(String, (Document) throws -> [DataChange])] = [
+      ("m:\n  k: v\n  empty:\n  flow: {}\n  list: [a]\n  s: old\n  q: {x: [1, \"2\"]}\n",
+        { [.appendEntries([NewEntry("q", .mapping([NewEntry("x", .sequence([.int(1), .string("2")]))]))], to: try node($0, ""))] }),
+      ("m:\n  k: v\n  empty: {a: true}\n  flow: {}\n  list: [a]\n  s: old\n",
+        { [.replace(try node($0, "empty"), with: .mapping([NewEntry("a", .bool(true))]))] }),
+      ("m:\n  k: v\n  empty:\n  flow: {b: 'x'}\n  list: [a]\n  s: old\n",
+        { [.replace(try node($0, "flow"), with: .mapping([NewEntry("b", .string("x"))]))] }),
+      ("m:\n  k: v\n  empty:\n  flow: {}\n  list: [a, ALL]\n  s: new\n",
+        { [.appendItems([.string("ALL")], to: try node($0, "list")), .replace(try node($0, "s"), with: .string("new"))] }),
+    ]
+    for (changed, changes) in cases {
+      XCTAssertEqual(try print(text, applying: changes), try print(changed), changed)
+      XCTAssertNotEqual(try print(text, applying: changes), try print(text), changed)
+    }
+    // A change elsewhere than the text's is not the same data.
+    XCTAssertNotEqual(
+      try print(text, applying: { [.appendEntries([NewEntry("q", .int(1))], to: try node($0, ""))] }), try print("q: 1\n" + text))
+  }
+}

@@ -13,7 +13,7 @@ extension Pass {
   /// The drafts of a pass that wants one boolean in every container's `securityContext`.
   func containerBoolean(
     _ pod: PodSpecView, context: PassContext, field: String, desired: Bool, groups: Set<ContainerGroup> = Set(ContainerGroup.allCases),
-    problem: (ContainerView, Bool?) -> String, blocker: (ContainerView) -> String? = { _ in nil }
+    problem: @escaping @Sendable (ContainerView, Bool?) -> String, blocker: (ContainerView) -> String? = { _ in nil }
   ) -> [Draft] {
     var drafts: [Draft] = []
     let path = ["securityContext", field]

@@ -131,20 +131,20 @@ struct ResourceLimits: Pass {
           continue
         }
         if requestNode == nil {
-          let value = limit.map { Swift.min($0, defaults.request(resource)) } ?? defaults.request(resource)
+          let value = text(limit.map { Swift.min($0, defaults.request(resource)) } ?? defaults.request(resource))
           drafts.append(
             Draft(
               message: "\(container.label) has no \(resource) request", node: context.locate(container.node, requestPath),
-              status: status, requirements: [Requirement(base: container.node, path: requestPath, value: .string(text(value)))],
-              fixTitle: "Set resources.requests.\(resource): \(text(value))"))
+              status: status, requirements: [Requirement(base: container.node, path: requestPath, value: .string(value))],
+              fixTitle: "Set resources.requests.\(resource): \(value)"))
         }
         if limitNode == nil {
-          let value = request.map { Swift.max($0, defaults.limit(resource)) } ?? defaults.limit(resource)
+          let value = text(request.map { Swift.max($0, defaults.limit(resource)) } ?? defaults.limit(resource))
           drafts.append(
             Draft(
               message: "\(container.label) has no \(resource) limit", node: context.locate(container.node, limitPath),
-              status: status, requirements: [Requirement(base: container.node, path: limitPath, value: .string(text(value)))],
-              fixTitle: "Set resources.limits.\(resource): \(text(value))"))
+              status: status, requirements: [Requirement(base: container.node, path: limitPath, value: .string(value))],
+              fixTitle: "Set resources.limits.\(resource): \(value)"))
         }
       }
     }
@@ -154,7 +154,9 @@ struct ResourceLimits: Pass {
   /// The text written for a quantity: as configured or found when it is already a plain
   /// integer-with-suffix form, the canonical form otherwise (never a float like `0.5`).
   func text(_ q: Quantity) -> String {
-    q.description.contains(".") || q.description.contains("e") || q.description.contains("E") && q.description.last != "E"
-      ? q.canonical : q.description
+    let written = q.description.utf8
+    let decimal = written.contains(UInt8(ascii: ".")) || written.contains(UInt8(ascii: "e"))
+    let exponent = written.contains(UInt8(ascii: "E")) && written.last != UInt8(ascii: "E")  // `1E` is the exa suffix
+    return decimal || exponent ? q.canonical : q.description
   }
 }
