@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -6,30 +8,99 @@ import Foundation
   import Darwin
 #endif
 
+#if os(Linux)
+  /// `int syncfs(int fd)` from glibc (declared only under _GNU_SOURCE, so not in the Glibc module).
+  @_silgen_name("syncfs") func linuxSyncfs(_ fd: Int32) -> Int32
+#endif
+
 /// A file-system problem for one file.
 struct FileIOError: Error, CustomStringConvertible {
   var description: String
+
+  /// A write not made because the run was interrupted: the file is simply left as it was.
+  static let interrupted = FileIOError(description: "interrupted before it was written")
+}
+
+/// What a file looked like when it was read: if any of it differs later, someone else wrote the
+/// file in between (or deleted, replaced or truncated it).
+struct FileIdentity: Sendable, Equatable {
+  var device: UInt64
+  var inode: UInt64
+  var size: Int64
+  var modified: timespec
+  var changed: timespec
+
+  init(_ info: stat) {
+    device = UInt64(info.st_dev)
+    inode = UInt64(info.st_ino)
+    size = Int64(info.st_size)
+    modified = info.st_mtim
+    changed = info.st_ctim
+  }
+
+  static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+    a.device == b.device && a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec
+      && a.modified.tv_nsec == b.modified.tv_nsec && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+  }
+}
+
+/// A fixed file written in full to a temporary file next to its target, waiting for `commit`.
+struct PendingWrite: Sendable {
+  /// Which report it belongs to, for errors found at commit time.
+  var index: Int
+  var temporary: String
+  var target: String
+  var identity: FileIdentity
 }
 
 /// Reading and atomic writing of files.
+///
+/// `fix` writes in two steps, so that one flush covers thousands of files instead of one per
+/// file: each worker writes the fixed text to a temporary file beside the original
+/// (`prepareWrite`); when every file is processed, `commit` flushes each file system once
+/// (`syncfs`), then renames every temporary file over its original if the original is still
+/// the file that was read, then flushes the folders. Every file is at all times either its
+/// original or its complete fix, on disk as well (a crash never leaves a half-written or
+/// empty file); an interrupted run removes its temporary files and renames nothing more.
 enum FileIO {
   static func read(_ path: String, limit: Int) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw FileIOError(description: "cannot read: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    return try read(fd: fd, limit: limit)
+    try readFile(path, limit: limit).bytes
   }
 
-  /// Reads a descriptor to its end straight into one buffer (no intermediate copies).
-  static func read(fd: Int32, limit: Int) throws -> [UInt8] {
+  /// Reads a file and what it looked like when read (for the check before replacing it).
+  static func readFile(_ path: String, limit: Int) throws -> (bytes: [UInt8], identity: FileIdentity) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileIOError(description: "cannot read: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
     var info = stat()
-    var bytes: [UInt8] = []
-    if fstat(fd, &info) == 0 {
-      if Int(info.st_size) > limit {
-        throw FileIOError(description: "file is \(info.st_size) bytes, larger than the limit of \(limit) bytes")
-      }
-      if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size) + 1) }
+    guard fstat(fd, &info) == 0 else { throw FileIOError(description: "cannot read: \(String(cString: strerror(errno)))") }
+    return (try read(fd: fd, limit: limit, info: info), FileIdentity(info))
+  }
+
+  /// Reads a descriptor to its end. A regular file is read straight into a buffer of its size
+  /// (a file that grows meanwhile changes its identity, so it is not replaced).
+  static func read(fd: Int32, limit: Int, info known: stat? = nil) throws -> [UInt8] {
+    var info = known ?? stat()
+    if known == nil && fstat(fd, &info) != 0 { info.st_size = 0 }
+    if Int(info.st_size) > limit {
+      throw FileIOError(description: "file is \(info.st_size) bytes, larger than the limit of \(limit) bytes")
     }
+    if info.st_mode & S_IFMT == S_IFREG && info.st_size > 0 {
+      let size = Int(info.st_size)
+      var failure: Int32 = 0
+      let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        while count < size {
+          let n = Glibc.read(fd, buffer.baseAddress! + count, size - count)
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { failure = errno }
+          if n <= 0 { break }
+          count += n
+        }
+      }
+      if failure != 0 { throw FileIOError(description: "cannot read: \(String(cString: strerror(failure)))") }
+      return bytes
+    }
+    var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -68,9 +139,6 @@ enum FileIO {
     return nil
   }()
 
-  /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, the
-  /// original's mode, then rename over the original. A symlink is followed and its target
-  /// rewritten. The original is expected to exist and to hold `expected` (else the write is refused).
   /// A hook for tests: deletes the file named by `KUBEHARDEN_TEST_DELETE_BEFORE_WRITE` (a path
   /// suffix) after it was read and fixed, just before it is written, as another process might.
   nonisolated(unsafe) static var deleteBeforeWrite: String? = {
@@ -78,41 +146,154 @@ enum FileIO {
     return suffix?.isEmpty == false ? suffix : nil
   }()
 
-  static func writeAtomically(_ bytes: [UInt8], to path: String, expected: [UInt8]) throws {
+  /// The process's file-creation mask (read once; reading it means setting it).
+  static let creationMask: mode_t = {
+    let mask = umask(0o022)
+    umask(mask)
+    return mask
+  }()
+
+  static let temporaryCounter = Atomic<Int>(0)
+  static let processID = getpid()
+  static let user = geteuid()
+  static let group = getegid()
+
+  /// Writes the fixed text of `path` to a new temporary file in the same folder, with the
+  /// original's mode (and owner, where allowed). A symlink is followed: its target gets the fix.
+  /// Refused when the file vanished, is read-only, or is no longer the file that was read.
+  static func prepareWrite(_ bytes: [UInt8], to path: String, identity: FileIdentity, index: Int) throws -> PendingWrite {
     if let suffix = deleteBeforeWrite, path.hasSuffix(suffix) { unlink(path) }
-    let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    var link = stat()
+    let target = lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK ? InputCollector.realPath(path) : path
     var info = stat()
     guard stat(target, &info) == 0 else {
       throw FileIOError(description: "the file vanished before it could be written")
     }
-    guard access(target, W_OK) == 0 else { throw FileIOError(description: "cannot write: permission denied") }
-    // Re-read: if someone changed the file since we read it, do not overwrite their change.
-    if let current = try? read(target, limit: Int.max), current != expected {
+    guard FileIdentity(info) == identity else {
       throw FileIOError(description: "the file changed while kubeharden was working on it; run again")
     }
-    let directory = (target as NSString).deletingLastPathComponent
-    let name = (target as NSString).lastPathComponent
-    var template = Array(((directory.isEmpty ? "." : directory) + "/." + name + ".kubeharden-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw FileIOError(description: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
-    let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    var renamed = false
-    defer {
-      if !renamed { unlink(tempPath) }
+    guard access(target, W_OK) == 0 else { throw FileIOError(description: "cannot write: permission denied") }
+    let slash = target.utf8.lastIndex(of: UInt8(ascii: "/"))
+    let directory = slash.map { String(target[..<$0]) } ?? "."
+    let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+    let mode = info.st_mode & 0o7777
+    var temporary = ""
+    var fd: Int32 = -1
+    while fd < 0 {
+      let serial = temporaryCounter.wrappingAdd(1, ordering: .relaxed).newValue
+      temporary = (directory.isEmpty ? "" : directory) + "/." + name + ".kubeharden-\(FileIO.processID)-\(serial)"
+      fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+      if fd < 0 && errno != EEXIST {
+        throw FileIOError(description: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+      }
     }
     do {
       defer { close(fd) }
       try write(fd: fd, bytes)
-      guard fchmod(fd, info.st_mode & 0o7777) == 0 else {
-        throw FileIOError(description: "cannot keep the file mode: \(String(cString: strerror(errno)))")
+      if mode & ~creationMask != mode {
+        guard fchmod(fd, mode) == 0 else {
+          throw FileIOError(description: "cannot keep the file mode: \(String(cString: strerror(errno)))")
+        }
       }
-      _ = fchown(fd, info.st_uid, info.st_gid)
-      guard fsync(fd) == 0 else { throw FileIOError(description: "cannot flush: \(String(cString: strerror(errno)))") }
+      if info.st_uid != FileIO.user || info.st_gid != FileIO.group { _ = fchown(fd, info.st_uid, info.st_gid) }
+      #if !os(Linux)
+        guard fsync(fd) == 0 else { throw FileIOError(description: "cannot flush: \(String(cString: strerror(errno)))") }
+      #endif
+    } catch {
+      unlink(temporary)
+      throw error
     }
-    try beforeRename?(target)
-    guard rename(tempPath, target) == 0 else {
-      throw FileIOError(description: "cannot replace the file: \(String(cString: strerror(errno)))")
+    return PendingWrite(index: index, temporary: temporary, target: target, identity: identity)
+  }
+
+  /// Replaces the originals with their prepared temporary files (see the type's comment).
+  /// Returns the error of each write that did not happen, by report index; its temporary file
+  /// is removed and its original untouched. `isInterrupted` is asked before each rename.
+  static func commit(_ pending: [PendingWrite], isInterrupted: @Sendable () -> Bool) -> [Int: FileIOError] {
+    guard !pending.isEmpty else { return [:] }
+    var failures: [Int: FileIOError] = [:]
+    // 1. One flush per file system: every temporary file is on disk before any rename.
+    var flushed: [UInt64: Int32] = [:]
+    for write in pending {
+      let device = write.identity.device
+      guard flushed[device] == nil else { continue }
+      let folder = open(directory(of: write.temporary), O_RDONLY | O_CLOEXEC)
+      flushed[device] = folder >= 0 && flushFileSystem(folder) == 0 ? 0 : errno
+      if folder >= 0 { close(folder) }
+    }
+    var flushedWrites: [PendingWrite] = []
+    for write in pending {
+      if let error = flushed[write.identity.device], error != 0 {
+        unlink(write.temporary)
+        failures[write.index] = FileIOError(description: "cannot flush: \(String(cString: strerror(error)))")
+      } else {
+        flushedWrites.append(write)
+      }
+    }
+    let ready = flushedWrites
+    // 2. The renames, on all cores.
+    let results = Mutex<[Int: FileIOError]>([:])
+    let chunk = 64
+    DispatchQueue.concurrentPerform(iterations: (ready.count + chunk - 1) / chunk) { part in
+      for write in ready[(part * chunk)..<min(ready.count, (part + 1) * chunk)] {
+        if let error = rename(write, interrupted: isInterrupted()) { results.withLock { $0[write.index] = error } }
+      }
+    }
+    failures.merge(results.withLock { $0 }) { first, _ in first }
+    // 3. The folders, so that the renames are on disk too.
+    for folder in Set(ready.map { directory(of: $0.target) }) {
+      let fd = open(folder, O_RDONLY | O_CLOEXEC)
+      if fd >= 0 {
+        _ = fsync(fd)
+        close(fd)
+      }
+    }
+    return failures
+  }
+
+  /// Renames one prepared file over its original, unless the run was interrupted or the
+  /// original changed since it was read.
+  static func rename(_ write: PendingWrite, interrupted: Bool) -> FileIOError? {
+    var renamed = false
+    defer {
+      if !renamed { unlink(write.temporary) }
+    }
+    if interrupted { return .interrupted }
+    do {
+      try beforeRename?(write.target)
+    } catch {
+      return error as? FileIOError ?? FileIOError(description: "\(error)")
+    }
+    var info = stat()
+    guard stat(write.target, &info) == 0 else { return FileIOError(description: "the file vanished before it could be written") }
+    guard FileIdentity(info) == write.identity else {
+      return FileIOError(description: "the file changed while kubeharden was working on it; run again")
+    }
+    guard Glibc.rename(write.temporary, write.target) == 0 else {
+      return FileIOError(description: "cannot replace the file: \(String(cString: strerror(errno)))")
     }
     renamed = true
+    return nil
+  }
+
+  /// Removes prepared temporary files (an interrupted run).
+  static func discard(_ pending: [PendingWrite]) {
+    for write in pending { unlink(write.temporary) }
+  }
+
+  /// Flushes the whole file system holding `fd` (Linux `syncfs`, which the Glibc module does
+  /// not export). Elsewhere each temporary file was flushed when written.
+  static func flushFileSystem(_ fd: Int32) -> Int32 {
+    #if os(Linux)
+      return linuxSyncfs(fd)
+    #else
+      return 0
+    #endif
+  }
+
+  static func directory(of path: String) -> String {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+    let folder = String(path[..<slash])
+    return folder.isEmpty ? "/" : folder
   }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Foundation
 import KubeHarden
@@ -15,44 +16,40 @@ struct Fix: ParsableCommand {
   func run() throws {
     Runner.installSignalHandlers()
     let (inputs, expansionErrors) = try CLI.inputs(options)
-    let written = WriteCount()
-    let reports =
+    let pending = Mutex<[PendingWrite]>([])
+    var reports =
       expansionErrors
       + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin) {
-        report in
+        index, report, identity in
         guard report.changed else { return }
         do {
-          try FileIO.writeAtomically(report.fixed, to: report.path, expected: report.original)
-          written.increment()
+          let write = try FileIO.prepareWrite(report.fixed, to: report.path, identity: identity, index: expansionErrors.count + index)
+          pending.withLock { $0.append(write) }
         } catch {
           report.error = FileError(message: "not written: \(error)")
         }
       }
+    let prepared = pending.withLock { $0 }
+    var written = 0
+    if interruptRequested != 0 {
+      FileIO.discard(prepared)
+    } else {
+      let failures = FileIO.commit(prepared) { interruptRequested != 0 }
+      for (index, failure) in failures where failure.description != FileIOError.interrupted.description {
+        reports[index].error = FileError(message: "not written: \(failure)")
+      }
+      written = prepared.count - failures.count
+    }
     for report in reports where report.path == "<stdin>" && report.error == nil {
       CLI.writeStdout(report.fixed)
     }
     CLI.printErrors(reports)
-    if !options.quiet { CLI.writeStderr(Summary(reports, written: written.value).text) }
+    if !options.quiet { CLI.writeStderr(Summary(reports, written: written).text) }
     try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
   }
 }
 
-/// Counts files written by concurrent workers.
-final class WriteCount: @unchecked Sendable {
-  private var count = 0
-  private let lock = NSLock()
-  func increment() {
-    lock.lock()
-    count += 1
-    lock.unlock()
-  }
-  var value: Int {
-    lock.lock()
-    defer { lock.unlock() }
-    return count
-  }
-}
 
 /// The end-of-run summary on standard error.
 struct Summary {

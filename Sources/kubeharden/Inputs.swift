@@ -1,6 +1,12 @@
 import Foundation
 import KubeHarden
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One input to process: a file path as given (or found under a directory), or standard input.
 struct Input: Sendable {
   var path: String
@@ -20,16 +26,18 @@ enum InputCollector {
         inputs.append(Input(path: "-", isStdin: true))
         continue
       }
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      var info = stat()
+      guard stat(path, &info) == 0 else {
         errors.append((path, "no such file or directory"))
         continue
       }
-      if isDirectory.boolValue {
+      if info.st_mode & S_IFMT == S_IFDIR {
         var visited = Set<String>()
-        var found: [String] = []
-        walk(path, visited: &visited, into: &found, errors: &errors)
-        for file in found.sorted() where seen.insert(realPath(file)).inserted { inputs.append(Input(path: file, isStdin: false)) }
+        var found: [(path: String, real: String)] = []
+        walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors)
+        for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
+          inputs.append(Input(path: file.path, isStdin: false))
+        }
       } else if seen.insert(realPath(path)).inserted {
         inputs.append(Input(path: path, isStdin: false))
       }
@@ -39,30 +47,50 @@ enum InputCollector {
 
   /// The file a path names, links resolved: the same file given twice is processed once.
   static func realPath(_ path: String) -> String {
-    URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    guard let resolved = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
-  static func walk(_ directory: String, visited: inout Set<String>, into found: inout [String], errors: inout [(String, String)]) {
-    let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+  /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
+  /// entries come from the directory listing itself; only symbolic links cost a `stat` and a
+  /// `realpath`, so a tree of many files is walked with about one system call per folder.
+  static func walk(
+    _ directory: String, real: String, visited: inout Set<String>, into found: inout [(path: String, real: String)],
+    errors: inout [(String, String)]
+  ) {
     guard visited.insert(real).inserted else { return }  // symlink loop or repeat
-    let entries: [String]
-    do {
-      entries = try FileManager.default.contentsOfDirectory(atPath: directory)
-    } catch {
+    guard let stream = opendir(directory) else {
       errors.append((directory, "cannot read directory"))
       return
     }
-    for name in entries.sorted() {
-      let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) else { continue }
-      if isDirectory.boolValue {
+    var entries: [(name: String, type: UInt8)] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { entries.append((name, entry.pointee.d_type)) }
+    }
+    closedir(stream)
+    let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+    let realPrefix = real.hasSuffix("/") ? real : real + "/"
+    for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
+      let child = prefix + name
+      var isDirectory = type == UInt8(DT_DIR)
+      var isFile = type == UInt8(DT_REG)
+      var childReal = realPrefix + name
+      if type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN) {
+        var info = stat()
+        guard stat(child, &info) == 0 else { continue }  // a dangling link
+        isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        isFile = info.st_mode & S_IFMT == S_IFREG
+        childReal = realPath(child)
+      }
+      if isDirectory {
         if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
-        walk(child, visited: &visited, into: &found, errors: &errors)
-      } else if name == ".kubeharden.yaml" || name.contains(".kubeharden-") {
+        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors)
+      } else if !isFile || name == ".kubeharden.yaml" || name.contains(".kubeharden-") {
         continue  // the configuration file, and temporary files of a running fix
       } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-        found.append(child)
+        found.append((child, childReal))
       }
     }
   }

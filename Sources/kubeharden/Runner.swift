@@ -23,7 +23,9 @@ struct Runner {
   /// be expanded. `finish` runs in the worker right after a file is processed (fix writes the
   /// file there, so disk waits overlap the work on other files) and may turn the report into an
   /// error.
-  func run(inputs: [Input], readStdin: () -> [UInt8], finish: (@Sendable (inout FileReport) -> Void)? = nil) -> [FileReport] {
+  func run(
+    inputs: [Input], readStdin: () -> [UInt8], finish: (@Sendable (_ index: Int, _ report: inout FileReport, FileIdentity) -> Void)? = nil
+  ) -> [FileReport] {
     let resolver = ConfigurationResolver(explicitPath: options.config, options: options)
     let stdinBytes: [UInt8]? = inputs.contains(where: { $0.isStdin }) ? readStdin() : nil
     let results = ResultBox(count: inputs.count)
@@ -31,8 +33,8 @@ struct Runner {
     DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
       guard interruptRequested == 0 else { return }
       let input = inputs[index]
-      var report = process(input, resolver: resolver, stdin: stdinBytes)
-      if !input.isStdin { finish?(&report) }
+      var (report, identity) = process(input, resolver: resolver, stdin: stdinBytes)
+      if let identity { finish?(index, &report, identity) }
       results.set(index, report)
       progress.tick()
     }
@@ -40,28 +42,30 @@ struct Runner {
     return results.values.compactMap { $0 }
   }
 
-  func process(_ input: Input, resolver: ConfigurationResolver, stdin: [UInt8]?) -> FileReport {
+  /// The report for one input, and for a file what it looked like when read.
+  func process(_ input: Input, resolver: ConfigurationResolver, stdin: [UInt8]?) -> (FileReport, FileIdentity?) {
     let path = input.isStdin ? "<stdin>" : input.path
     let configuration: Configuration
     do {
       configuration = try resolver.configuration(for: input)
     } catch {
-      return FileReport(path: path, original: [], error: FileError(message: error.message))
+      return (FileReport(path: path, original: [], error: FileError(message: error.message)), nil)
     }
     if !input.isStdin && ConfigurationResolver.isExcluded(input.path, by: configuration) {
-      return FileReport(path: path, original: [])
+      return (FileReport(path: path, original: []), nil)
     }
     let bytes: [UInt8]
+    var identity: FileIdentity?
     if input.isStdin {
       bytes = stdin ?? []
     } else {
       do {
-        bytes = try FileIO.read(input.path, limit: ParseLimits.default.maxBytes)
+        (bytes, identity) = try FileIO.readFile(input.path, limit: ParseLimits.default.maxBytes)
       } catch {
-        return FileReport(path: path, original: [], error: FileError(message: String(describing: error)))
+        return (FileReport(path: path, original: [], error: FileError(message: String(describing: error))), nil)
       }
     }
-    return Pipeline(configuration: configuration, keepFindings: keepFindings).process(path: path, bytes: bytes)
+    return (Pipeline(configuration: configuration, keepFindings: keepFindings).process(path: path, bytes: bytes), identity)
   }
 
   /// Installs the SIGINT/SIGTERM handlers.

@@ -231,8 +231,8 @@ final class FaultTests: XCTestCase {
   /// A file removed after kubeharden read it, before it writes the fix: an error for that file
   /// only ("vanished"), the file is not re-created, the others fixed, no temporary file.
   func testFileDeletedBetweenReadAndWrite() throws {
-    // Files are written by the worker right after they are fixed, so the window between read
-    // and write is too short to hit from outside: the test hook deletes the file in it.
+    // The window between the read and the temporary file's creation is too short to hit from
+    // outside: the test hook deletes the file in it.
     let binary = try FaultBinary.require()
     let dir = try faultTemporaryDirectory()
     var originals: [String: [UInt8]] = [:]
