@@ -32,7 +32,10 @@ extension Pipeline {
       report.original = []
       results.withLock { $0[index] = report }
     }
-    let reports = results.withLock { $0 }.compactMap { $0 }
+    var reports = results.withLock { parts in
+      defer { parts = [] }  // the only reference left is `reports`: parts' texts can be freed one by one
+      return parts.compactMap { $0 }
+    }
     guard reports.count == cuts.count - 1, reports.allSatisfy({ $0.error == nil }) else { return nil }
     let lines = keepFindings ? LineTable(SourceBuffer(bytes)) : nil
     func locate(_ offset: Int) -> SourceLocation {
@@ -46,9 +49,11 @@ extension Pipeline {
     var counts = FindingCounts()
     var fixed: [UInt8] = []
     fixed.reserveCapacity(reports.reduce(0) { $0 + $1.fixed.count })
-    for (index, report) in reports.enumerated() {
+    for index in reports.indices {
       let base = cuts[index]
-      fixed += report.fixed
+      fixed += reports[index].fixed
+      reports[index].fixed = []
+      let report = reports[index]
       edits += report.edits.map { shift($0, by: base) }
       counts.add(report.counts)
       for var finding in report.findings {

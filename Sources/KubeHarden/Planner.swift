@@ -146,60 +146,67 @@ struct Planner {
       }
       statuses.append(status)
     }
-    // 2. Group the requirements of fixable drafts by the node they edit.
-    enum GroupKey: Hashable { case insert(NodeID), fill(NodeID), replace(NodeID), append(NodeID) }
-    var groupOrder: [GroupKey] = []
-    var trees: [GroupKey: Tree] = [:]
-    var replacements: [GroupKey: NewValue] = [:]
-    var appends: [GroupKey: [NewValue]] = [:]
-    var draftGroups: [[GroupKey]] = Array(repeating: [], count: drafts.count)
+    // 2. Group the requirements of fixable drafts by the node they edit (a few groups per
+    // document: an array searched linearly).
+    var groups: [Group] = []
+    var draftGroups: [[Int]] = Array(repeating: [], count: drafts.count)
     for index in drafts.indices where statuses[index].isFixable {
       for (requirement, outcome) in zip(drafts[index].draft.requirements, outcomes[index]) {
         let key: GroupKey
         switch outcome {
         case .satisfied, .refused: continue
-        case .replace(let node):
-          key = .replace(node)
-          if replacements[key] == nil { replacements[key] = requirement.value }
-        case .insert(let mapping, let rest):
-          key = .insert(mapping)
-          trees[key, default: Tree()].add(rest[...], requirement.value)
-        case .fill(let value, let rest):
-          key = .fill(value)
-          trees[key, default: Tree()].add(rest[...], requirement.value)
-        case .append(let sequence, let items):
-          key = .append(sequence)
-          for item in items where !appends[key, default: []].contains(item) { appends[key, default: []].append(item) }
+        case .replace(let node): key = .replace(node)
+        case .insert(let mapping, _): key = .insert(mapping)
+        case .fill(let value, _): key = .fill(value)
+        case .append(let sequence, _): key = .append(sequence)
         }
-        if trees[key] != nil || replacements[key] != nil || appends[key] != nil, !groupOrder.contains(key) { groupOrder.append(key) }
-        if !draftGroups[index].contains(key) { draftGroups[index].append(key) }
+        let group: Int
+        if let found = groups.firstIndex(where: { $0.key == key }) {
+          group = found
+        } else {
+          group = groups.count
+          groups.append(Group(key: key))
+        }
+        switch outcome {
+        case .replace: if groups[group].replacement == nil { groups[group].replacement = requirement.value }
+        case .insert(_, let rest), .fill(_, let rest): groups[group].tree.add(rest[...], requirement.value)
+        case .append(_, let items):
+          for item in items where !groups[group].items.contains(item) { groups[group].items.append(item) }
+        case .satisfied, .refused: break
+        }
+        if !draftGroups[index].contains(group) { draftGroups[index].append(group) }
       }
     }
     // 3. Render each group once.
-    var groupEdits: [GroupKey: [Edit]] = [:]
-    var groupErrors: [GroupKey: String] = [:]
-    for key in groupOrder {
+    for group in groups.indices {
       do throws(EditRefusal) {
-        switch key {
+        switch groups[group].key {
         case .replace(let node):
-          let value = replacements[key] ?? .bool(false)
+          let value = groups[group].replacement ?? .bool(false)
           // An empty list value (`drop:`) becomes a list in the file's own style.
           if case .sequence(let items) = value, document.isNull(node) {
-            groupEdits[key] = try editor.replaceEmptyValue(node, withItems: items, order: -depth(node))
+            groups[group].edits = try editor.replaceEmptyValue(node, withItems: items, order: -depth(node))
+            groups[group].change = .replace(node, with: value)
             continue
           }
           var edit = try editor.replaceScalar(node, with: value)
           if edit.range.isEmpty { edit.replacement = Array(" ".utf8) + edit.replacement }
-          groupEdits[key] = [edit]
+          groups[group].edits = [edit]
+          groups[group].change = .replace(node, with: value)
         case .insert(let mapping):
-          groupEdits[key] = try editor.insert(trees[key]?.entries ?? [], into: mapping, order: -depth(mapping))
+          let entries = groups[group].tree.entries
+          groups[group].edits = try editor.insert(entries, into: mapping, order: -depth(mapping))
+          groups[group].change = .appendEntries(entries, to: mapping)
         case .fill(let value):
-          groupEdits[key] = try editor.replaceEmptyValue(value, with: trees[key]?.entries ?? [], order: -depth(value))
+          let entries = groups[group].tree.entries
+          groups[group].edits = try editor.replaceEmptyValue(value, with: entries, order: -depth(value))
+          groups[group].change = .replace(value, with: .mapping(entries))
         case .append(let sequence):
-          groupEdits[key] = try editor.append(appends[key] ?? [], to: sequence, order: -depth(sequence))
+          groups[group].edits = try editor.append(groups[group].items, to: sequence, order: -depth(sequence))
+          groups[group].change = .appendItems(groups[group].items, to: sequence)
         }
       } catch {
-        groupErrors[key] = error.reason
+        groups[group].error = error.reason
       }
     }
     // 4. Findings with their fixes.
@@ -209,7 +216,7 @@ struct Planner {
       var status = statuses[index]
       var fix: Fix?
       if status.isFixable {
-        if let failed = draftGroups[index].compactMap({ groupErrors[$0] }).first {
+        if let failed = draftGroups[index].lazy.compactMap({ groups[$0].error }).first {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
@@ -217,7 +224,7 @@ struct Planner {
           if draftGroups[index].isEmpty { status = .unfixable(reason: "no automatic fix") }
         } else {
           let item = drafts[index]
-          let fixEdits = draftGroups[index].flatMap { groupEdits[$0] ?? [] }
+          let fixEdits = draftGroups[index].flatMap { groups[$0].edits }
           if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
           fix =
             fixEdits.isEmpty
@@ -236,24 +243,35 @@ struct Planner {
           passID: item.passID, severity: item.draft.severity ?? item.severity, message: item.draft.message, range: range,
           start: lines.location(of: range.lowerBound), end: lines.location(of: range.upperBound), status: status, fix: fix))
     }
-    // Edits of groups whose drafts all became unfixable are not applied.
-    var usedGroups = Set<GroupKey>()
+    // 5. Edits of groups whose drafts all became unfixable are not applied.
+    var used = [Bool](repeating: false, count: groups.count)
     for index in drafts.indices where drafts[index].draft.status.isFixable && statuses[index].isFixable {
-      if draftGroups[index].allSatisfy({ groupErrors[$0] == nil }) { usedGroups.formUnion(draftGroups[index]) }
+      if draftGroups[index].allSatisfy({ groups[$0].error == nil }) {
+        for group in draftGroups[index] { used[group] = true }
+      }
     }
     var usedEdits: [Edit] = []
     var changes: [DataChange] = []
-    for key in groupOrder where usedGroups.contains(key) {
-      guard let edits = groupEdits[key] else { continue }
-      usedEdits += edits
-      switch key {
-      case .replace(let node): changes.append(.replace(node, with: replacements[key] ?? .bool(false)))
-      case .insert(let mapping): changes.append(.appendEntries(trees[key]?.entries ?? [], to: mapping))
-      case .fill(let value): changes.append(.replace(value, with: .mapping(trees[key]?.entries ?? [])))
-      case .append(let sequence): changes.append(.appendItems(appends[key] ?? [], to: sequence))
-      }
+    for group in groups.indices where used[group] {
+      usedEdits += groups[group].edits
+      if let change = groups[group].change { changes.append(change) }
     }
     return Plan(findings: findings, counts: counts, edits: usedEdits, changes: changes)
+  }
+
+  /// The node a group of requirements edits, and how.
+  enum GroupKey: Equatable { case insert(NodeID), fill(NodeID), replace(NodeID), append(NodeID) }
+
+  /// Requirements that edit the same node, merged into one edit.
+  struct Group {
+    var key: GroupKey
+    var tree = Tree()
+    var replacement: NewValue?
+    var items: [NewValue] = []
+    var edits: [Edit] = []
+    var change: DataChange?
+    var error: String?
+    init(key: GroupKey) { self.key = key }
   }
 
   func depth(_ node: NodeID) -> Int {

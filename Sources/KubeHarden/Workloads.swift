@@ -195,9 +195,17 @@ public struct WorkloadLocator: Sendable {
   /// Whether any key under `object` is a strategic-merge patch directive (`$patch`,
   /// `$setElementOrder/...`, `$retainKeys`, `$deleteFromPrimitiveList/...`).
   func containsPatchDirective(_ document: Document, _ object: NodeID) -> Bool {
+    // Most objects hold no `$` at all (nor a `\` that could escape one in a quoted key): two
+    // memchr over their text settle it.
+    let end = document.range(object).upperBound
+    let bytes = document.source.bytes
+    let start = document.range(object).lowerBound
+    guard bytes.fastIndex(of: UInt8(ascii: "$"), from: start, to: end) != nil || bytes.fastIndex(of: UInt8(ascii: "\\"), from: start, to: end) != nil
+    else {
+      return false
+    }
     // Descendants follow their ancestor in document order: scan only the object's own nodes,
     // and each mapping's keys once.
-    let end = document.range(object).upperBound
     var index = object.raw
     while Int(index) < document.nodeCount {
       let node = NodeID(index)

@@ -365,6 +365,25 @@ public struct MappingEditor: Sendable {
     var indent: Int
     var step: Int
     var sequenceIndent: Int
+    /// A fast digest of `entries`: hashing is the digest and the layout, equality compares all.
+    var digest: Int
+
+    init(entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) {
+      self.entries = entries
+      self.indent = indent
+      self.step = step
+      self.sequenceIndent = sequenceIndent
+      var writer = FingerprintWriter()
+      writer.entries(entries)
+      digest = writer.finish()
+    }
+
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(digest)
+      hasher.combine(indent)
+      hasher.combine(step)
+      hasher.combine(sequenceIndent)
+    }
   }
 
   /// Rendered blocks by content and layout: real files insert the same block into container

@@ -27,11 +27,23 @@ public enum ScalarRendering {
   ///
   /// Conservative on purpose: when in doubt, quote.
   public static func isPlainSafe(_ text: String, flow: Bool) -> Bool {
-    let utf8 = text.utf8
+    var text = text
+    return text.withUTF8 { isPlainSafe($0, flow: flow) }
+  }
+
+  /// Bytes that may not start a plain scalar.
+  static let indicators: [Bool] = {
+    var table = [Bool](repeating: false, count: 256)
+    for byte in "-?:,[]{}#&*!|>'\"%@`".utf8 { table[Int(byte)] = true }
+    return table
+  }()
+
+  static func isPlainSafe(_ utf8: UnsafeBufferPointer<UInt8>, flow: Bool) -> Bool {
     guard let first = utf8.first, let last = utf8.last else { return false }
     if first == 0x20 || last == 0x20 || last == UInt8(ascii: ":") { return false }
-    if Array("-?:,[]{}#&*!|>'\"%@`".utf8).contains(first) { return false }
+    if indicators[Int(first)] { return false }
     var previous: UInt8 = 0
+    var nonASCII = false
     for byte in utf8 {
       // ": " and " #" start a value and a comment; tabs and control characters need escapes.
       if (previous == UInt8(ascii: ":") && byte == 0x20) || (previous == 0x20 && byte == UInt8(ascii: "#")) { return false }
@@ -42,16 +54,17 @@ public enum ScalarRendering {
       {
         return false
       }
+      if byte >= 0x80 { nonASCII = true }
       previous = byte
     }
-    if previous >= 0x80 || text.utf8.contains(where: { $0 >= 0x80 }) {
+    if nonASCII {
       // Non-ASCII: refuse C1 controls, BOM and the Unicode line separators.
-      for scalar in text.unicodeScalars {
+      for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
         if scalar.value == 0xFEFF || (scalar.value >= 0x80 && scalar.value <= 0x9F) { return false }
         if scalar == "\u{2028}" || scalar == "\u{2029}" || scalar == "\u{85}" { return false }
       }
     }
-    return !resolvesToNonString(text)
+    return !resolvesToNonString(utf8)
   }
 
   /// Whether a plain scalar with this text would be read as something other than a string
@@ -65,6 +78,7 @@ public enum ScalarRendering {
   /// `resolvesToNonString` over UTF-8 bytes (hot: data fingerprints ask it of every plain scalar).
   public static func resolvesToNonString(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let first = bytes.first else { return true }
+    guard mayStartNonString[Int(first)] else { return false }
     if bytes.count <= 5 && isNonStringWord(bytes) { return true }
     var index = 0
     if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { index = 1 }
@@ -77,6 +91,14 @@ public enum ScalarRendering {
     guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return false }
     return !isSuffixedQuantity(bytes[index...])
   }
+
+  /// First bytes of the non-string words, of numbers and of timestamps: any other first byte
+  /// makes a plain scalar a string.
+  static let mayStartNonString: [Bool] = {
+    var table = [Bool](repeating: false, count: 256)
+    for byte in "0123456789+-.~<=nNyYtTfFoO".utf8 { table[Int(byte)] = true }
+    return table
+  }()
 
   /// The null, boolean, merge and value words of YAML 1.1 and 1.2.
   static let nonStringWords: [[UInt8]] = [

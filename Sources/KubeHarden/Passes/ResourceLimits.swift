@@ -93,32 +93,34 @@ struct ResourceLimits: Pass {
         """)
     ])
 
+  /// The request and limit paths of each resource, built once.
+  static let paths: [(resource: String, request: [String], limit: [String])] = ["cpu", "memory"].map {
+    ($0, ["resources", "requests", $0], ["resources", "limits", $0])
+  }
+
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
     var drafts: [Draft] = []
     let defaults = context.configuration.resources
     for container in pod.containers where container.group != .ephemeralContainers {
       let status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
-      for resource in ["cpu", "memory"] {
-        let requestPath = ["resources", "requests", resource]
-        let limitPath = ["resources", "limits", resource]
+      for (resource, requestPath, limitPath) in ResourceLimits.paths {
         let requestNode = context.value(container.node, requestPath)
         let limitNode = context.value(container.node, limitPath)
-        var request: Quantity?
-        var limit: Quantity?
-        var unreadable = false
-        for (node, path) in [(requestNode, requestPath), (limitNode, limitPath)] {
-          guard let node else { continue }
+        func quantity(_ node: NodeID?, _ kind: String) -> Quantity?? {
+          guard let node else { return .some(nil) }
           guard let q = context.document.string(node).flatMap(Quantity.init) else {
             drafts.append(
               Draft(
-                message: "\(container.label) has a \(resource) \(path[1]) that is not a quantity",
+                message: "\(container.label) has a \(resource) \(kind) that is not a quantity",
                 node: node, status: .unfixable(reason: "the existing value cannot be read as a Kubernetes quantity")))
-            unreadable = true
-            continue
+            return nil
           }
-          if path[1] == "requests" { request = q } else { limit = q }
+          return q
         }
-        if unreadable { continue }
+        // Both values are read (and each unreadable one reported) before giving up.
+        let readRequest = quantity(requestNode, "requests")
+        let readLimit = quantity(limitNode, "limits")
+        guard let request = readRequest, let limit = readLimit else { continue }
         if let request, let limit {
           if limit < request {
             drafts.append(
