@@ -47,11 +47,9 @@ extension Pipeline {
     var edits: [Edit] = []
     var findings: [Finding] = []
     var counts = FindingCounts()
-    var fixed: [UInt8] = []
-    fixed.reserveCapacity(reports.reduce(0) { $0 + $1.fixed.count })
+    let fixed = Pipeline.concatenate(reports.map(\.fixed))
     for index in reports.indices {
       let base = cuts[index]
-      fixed += reports[index].fixed
       reports[index].fixed = []
       let report = reports[index]
       edits += report.edits.map { shift($0, by: base) }
@@ -73,6 +71,33 @@ extension Pipeline {
     // Parts are separate documents, each verified: the whole file's fixed text is theirs in order.
     return FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
   }
+}
+
+extension Pipeline {
+  /// The parts joined into one buffer, each part copied by its own worker.
+  static func concatenate(_ parts: [[UInt8]]) -> [UInt8] {
+    var starts = [0]
+    for part in parts { starts.append(starts.last! + part.count) }
+    let offsets = starts
+    return [UInt8](unsafeUninitializedCapacity: offsets.last!) { buffer, count in
+      let base = UnsafeMutableRawPointer(buffer.baseAddress)
+      let destination = UnsafeSendablePointer(base)
+      DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+        parts[index].withUnsafeBytes { source in
+          if let from = source.baseAddress, let to = destination.pointer {
+            (to + offsets[index]).copyMemory(from: from, byteCount: source.count)
+          }
+        }
+      }
+      count = offsets.last!
+    }
+  }
+}
+
+/// A raw pointer handed to concurrent workers that write disjoint ranges behind it.
+struct UnsafeSendablePointer: @unchecked Sendable {
+  let pointer: UnsafeMutableRawPointer?
+  init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
 }
 
 /// Finds places where a YAML stream can be cut into independent parts: the starts of lines that

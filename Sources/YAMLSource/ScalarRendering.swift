@@ -78,7 +78,16 @@ public enum ScalarRendering {
   /// `resolvesToNonString` over UTF-8 bytes (hot: data fingerprints ask it of every plain scalar).
   public static func resolvesToNonString(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let first = bytes.first else { return true }
-    guard mayStartNonString[Int(first)] else { return false }
+    // First bytes of the non-string words, of numbers and of timestamps: any other first byte
+    // makes a plain scalar a string (a switch, not a table: no array access in this hot path).
+    switch first {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "~"),
+      UInt8(ascii: "<"), UInt8(ascii: "="), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "y"), UInt8(ascii: "Y"),
+      UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+      break
+    default:
+      return false
+    }
     if bytes.count <= 5 && isNonStringWord(bytes) { return true }
     var index = 0
     if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { index = 1 }
@@ -92,31 +101,45 @@ public enum ScalarRendering {
     return !isSuffixedQuantity(bytes[index...])
   }
 
-  /// First bytes of the non-string words, of numbers and of timestamps: any other first byte
-  /// makes a plain scalar a string.
-  static let mayStartNonString: [Bool] = {
-    var table = [Bool](repeating: false, count: 256)
-    for byte in "0123456789+-.~<=nNyYtTfFoO".utf8 { table[Int(byte)] = true }
-    return table
-  }()
-
-  /// The null, boolean, merge and value words of YAML 1.1 and 1.2.
-  static let nonStringWords: [[UInt8]] = [
-    "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-    "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "<<", "=",
-  ].map { Array($0.utf8) }
-
+  /// Whether the text is one of the null, boolean, merge and value words of YAML 1.1 and 1.2
+  /// (`~ null Null NULL y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON
+  /// off Off OFF << =`). The bytes (at most 5) and the length are packed into one integer and
+  /// matched by a switch: no array or string in this hot path.
   static func isNonStringWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    switch bytes[0] {
-    case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "t"),
-      UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "<"),
-      UInt8(ascii: "="):
-      for word in nonStringWords where word.count == bytes.count {
-        var equal = true
-        for i in 0..<word.count where word[i] != bytes[i] { equal = false; break }
-        if equal { return true }
-      }
-      return false
+    guard bytes.count <= 5 else { return false }
+    var packed = UInt64(bytes.count) << 56
+    for i in 0..<bytes.count { packed |= UInt64(bytes[i]) << UInt64(8 * i) }
+    switch packed {
+    case
+      0x010000000000007E,  // ~
+      0x040000006C6C756E,  // null
+      0x040000006C6C754E,  // Null
+      0x040000004C4C554E,  // NULL
+      0x0100000000000079,  // y
+      0x0100000000000059,  // Y
+      0x0300000000736579,  // yes
+      0x0300000000736559,  // Yes
+      0x0300000000534559,  // YES
+      0x010000000000006E,  // n
+      0x010000000000004E,  // N
+      0x0200000000006F6E,  // no
+      0x0200000000006F4E,  // No
+      0x0200000000004F4E,  // NO
+      0x0400000065757274,  // true
+      0x0400000065757254,  // True
+      0x0400000045555254,  // TRUE
+      0x05000065736C6166,  // false
+      0x05000065736C6146,  // False
+      0x05000045534C4146,  // FALSE
+      0x0200000000006E6F,  // on
+      0x0200000000006E4F,  // On
+      0x0200000000004E4F,  // ON
+      0x030000000066666F,  // off
+      0x030000000066664F,  // Off
+      0x030000000046464F,  // OFF
+      0x0200000000003C3C,  // <<
+      0x010000000000003D:  // =
+      return true
     default:
       return false
     }
