@@ -9,7 +9,7 @@ import YAMLSource
 #endif
 
 extension Pipeline {
-  /// Files at least this large are split into parts at document boundaries, one per core.
+  /// Files at least this large are split into parts at document boundaries, a few per core.
   public static let defaultParallelThreshold = 2 << 20
 
   static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -19,17 +19,21 @@ extension Pipeline {
   /// not split, or when a part fails (the caller then processes the file whole, so errors carry
   /// whole-file positions and document numbers).
   func processInParallel(path: String, bytes: [UInt8]) -> FileReport? {
-    let cuts = DocumentSplitter.cuts(bytes, parts: Pipeline.cores)
+    // Several parts per core: the cores stay busy to the end, and only the parts in hand hold
+    // a copy of their input at any time (the peak memory of a large stream stays low).
+    let cuts = DocumentSplitter.cuts(bytes, parts: Pipeline.cores * 4)
     guard cuts.count > 2 else { return nil }
     var split = self
     split.locateFindings = false
+    split.keepEdits = true
     let part = split
     let results = Mutex<[FileReport?]>(Array(repeating: nil, count: cuts.count - 1))
     DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { index in
       var report = part.processWhole(path: path, bytes: Array(bytes[cuts[index]..<cuts[index + 1]]))
-      // The part's fixed text (its input when unchanged) is kept for the whole file's; its
-      // input copy is not needed any more.
+      // The whole file's text is written from the original and the part's edits: the part's
+      // copy of its input and its fixed text are freed now.
       report.original = []
+      report.fixed = []
       results.withLock { $0[index] = report }
     }
     var reports = results.withLock { parts in
@@ -47,12 +51,11 @@ extension Pipeline {
     var edits: [Edit] = []
     var findings: [Finding] = []
     var counts = FindingCounts()
-    let fixed = Pipeline.concatenate(reports.map(\.fixed))
+    let fixed = Pipeline.write(bytes, cuts: cuts, edits: reports.map(\.edits))
     for index in reports.indices {
       let base = cuts[index]
-      reports[index].fixed = []
       let report = reports[index]
-      edits += report.edits.map { shift($0, by: base) }
+      if keepFindings { edits += report.edits.map { shift($0, by: base) } }
       counts.add(report.counts)
       for var finding in report.findings {
         finding.range = (finding.range.lowerBound + base)..<(finding.range.upperBound + base)
@@ -74,24 +77,33 @@ extension Pipeline {
 }
 
 extension Pipeline {
-  /// The parts joined into one buffer, each part copied by its own worker.
-  static func concatenate(_ parts: [[UInt8]]) -> [UInt8] {
+  /// The fixed text of a split file: each part (`bytes[cuts[i]..<cuts[i + 1]]` with its ordered
+  /// edits, relative to the part) written by its own worker into one buffer.
+  static func write(_ bytes: [UInt8], cuts: [Int], edits: [[Edit]]) -> [UInt8] {
     var starts = [0]
-    for part in parts { starts.append(starts.last! + part.count) }
+    for (index, partEdits) in edits.enumerated() {
+      starts.append(starts.last! + EditSet.outputCount(of: partEdits, sourceCount: cuts[index + 1] - cuts[index]))
+    }
     let offsets = starts
     return [UInt8](unsafeUninitializedCapacity: offsets.last!) { buffer, count in
-      let base = UnsafeMutableRawPointer(buffer.baseAddress)
-      let destination = UnsafeSendablePointer(base)
-      DispatchQueue.concurrentPerform(iterations: parts.count) { index in
-        parts[index].withUnsafeBytes { source in
-          if let from = source.baseAddress, let to = destination.pointer {
-            (to + offsets[index]).copyMemory(from: from, byteCount: source.count)
-          }
+      let destination = UnsafeSendablePointer(UnsafeMutableRawPointer(buffer.baseAddress))
+      bytes.withUnsafeBufferPointer { source in
+        let input = UnsafeSendableBuffer(source)
+        DispatchQueue.concurrentPerform(iterations: edits.count) { index in
+          guard let to = destination.pointer else { return }
+          let part = UnsafeBufferPointer(rebasing: input.buffer[cuts[index]..<cuts[index + 1]])
+          EditSet.write(edits[index], source: part, to: to + offsets[index])
         }
       }
       count = offsets.last!
     }
   }
+}
+
+/// A read-only buffer handed to concurrent workers.
+struct UnsafeSendableBuffer: @unchecked Sendable {
+  let buffer: UnsafeBufferPointer<UInt8>
+  init(_ buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
 }
 
 /// A raw pointer handed to concurrent workers that write disjoint ranges behind it.

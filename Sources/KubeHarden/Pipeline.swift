@@ -11,6 +11,9 @@ public struct Pipeline: Sendable {
   /// Whether findings get line and column numbers here (chunks of a split file get them later,
   /// from the whole file).
   var locateFindings = true
+  /// Whether reports carry their edits even when only counts are kept (the parts of a split
+  /// file: the whole file's text is written from them).
+  var keepEdits = false
   /// Files at least this large are processed in parts on all cores.
   public var parallelThreshold = Pipeline.defaultParallelThreshold
 
@@ -59,7 +62,8 @@ public struct Pipeline: Sendable {
       return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
     }
     return FileReport(
-      path: path, original: bytes, edits: keepFindings ? ordered : [], fixed: fixed, findings: analysis.findings, counts: analysis.counts)
+      path: path, original: bytes, edits: keepFindings || keepEdits ? ordered : [], fixed: fixed, findings: analysis.findings,
+      counts: analysis.counts)
   }
 
   struct Analysis {

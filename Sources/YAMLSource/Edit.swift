@@ -90,4 +90,39 @@ public struct EditSet: Sendable {
     out.append(contentsOf: bytes[cursor...])
     return out
   }
+
+  /// The size of `count` bytes once `ordered` (from `sorted()`) is applied to them.
+  public static func outputCount(of ordered: [Edit], sourceCount count: Int) -> Int {
+    var total = count
+    for edit in ordered {
+      let range = edit.range.clamped(to: 0..<count)
+      total += edit.replacement.count - range.count
+    }
+    return total
+  }
+
+  /// Applies `ordered` (from `sorted()`) to `source`, writing the result to `destination`, which
+  /// holds `outputCount(of:sourceCount:)` bytes: lets parts of a large file be written in place
+  /// of one shared output buffer, in parallel.
+  public static func write(_ ordered: [Edit], source: UnsafeBufferPointer<UInt8>, to destination: UnsafeMutableRawPointer) {
+    var out = destination
+    var cursor = 0
+    func copy(_ from: Int, _ to: Int) {
+      guard to > from, let base = source.baseAddress else { return }
+      out.copyMemory(from: base + from, byteCount: to - from)
+      out += to - from
+    }
+    for edit in ordered {
+      let lower = min(max(edit.range.lowerBound, cursor), source.count)
+      copy(cursor, lower)
+      edit.replacement.withUnsafeBytes { replacement in
+        if let base = replacement.baseAddress, !replacement.isEmpty {
+          out.copyMemory(from: base, byteCount: replacement.count)
+          out += replacement.count
+        }
+      }
+      cursor = max(cursor, min(edit.range.upperBound, source.count))
+    }
+    copy(cursor, source.count)
+  }
 }

@@ -29,6 +29,10 @@ struct FileIdentity: Sendable, Equatable {
   var size: Int64
   var modified: timespec
   var changed: timespec
+  /// Not part of the identity (a change of any shows in `changed`): what a rewrite keeps.
+  var mode: mode_t
+  var owner: uid_t
+  var group: gid_t
 
   init(_ info: stat) {
     device = UInt64(info.st_dev)
@@ -36,6 +40,9 @@ struct FileIdentity: Sendable, Equatable {
     size = Int64(info.st_size)
     modified = info.st_mtim
     changed = info.st_ctim
+    mode = info.st_mode
+    owner = info.st_uid
+    group = info.st_gid
   }
 
   static func == (a: FileIdentity, b: FileIdentity) -> Bool {
@@ -160,23 +167,31 @@ enum FileIO {
 
   /// Writes the fixed text of `path` to a new temporary file in the same folder, with the
   /// original's mode (and owner, where allowed). A symlink is followed: its target gets the fix.
-  /// Refused when the file vanished, is read-only, or is no longer the file that was read.
-  static func prepareWrite(_ bytes: [UInt8], to path: String, identity: FileIdentity, index: Int) throws -> PendingWrite {
+  /// Refused when the file is read-only; whether it vanished or changed since it was read is
+  /// checked by `commit`, right before the rename.
+  ///
+  /// Few system calls per file: the mode and owner come from the read, `lstat` only when the
+  /// path may be a link, `access` only when the mode bits do not already say the owner may write.
+  static func prepareWrite(_ bytes: [UInt8], to path: String, identity: FileIdentity, mayBeLink: Bool, index: Int) throws
+    -> PendingWrite
+  {
     if let suffix = deleteBeforeWrite, path.hasSuffix(suffix) { unlink(path) }
-    var link = stat()
-    let target = lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK ? InputCollector.realPath(path) : path
-    var info = stat()
-    guard stat(target, &info) == 0 else {
-      throw FileIOError(description: "the file vanished before it could be written")
+    var target = path
+    if mayBeLink {
+      var link = stat()
+      if lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK { target = InputCollector.realPath(path) }
     }
-    guard FileIdentity(info) == identity else {
-      throw FileIOError(description: "the file changed while kubeharden was working on it; run again")
+    let ownerMayWrite = identity.owner == FileIO.user && identity.mode & 0o200 != 0
+    if !ownerMayWrite {
+      guard access(target, W_OK) == 0 else {
+        if errno == ENOENT { throw FileIOError(description: "the file vanished before it could be written") }
+        throw FileIOError(description: "cannot write: permission denied")
+      }
     }
-    guard access(target, W_OK) == 0 else { throw FileIOError(description: "cannot write: permission denied") }
     let slash = target.utf8.lastIndex(of: UInt8(ascii: "/"))
     let directory = slash.map { String(target[..<$0]) } ?? "."
     let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
-    let mode = info.st_mode & 0o7777
+    let mode = identity.mode & 0o7777
     var temporary = ""
     var fd: Int32 = -1
     while fd < 0 {
@@ -195,7 +210,7 @@ enum FileIO {
           throw FileIOError(description: "cannot keep the file mode: \(String(cString: strerror(errno)))")
         }
       }
-      if info.st_uid != FileIO.user || info.st_gid != FileIO.group { _ = fchown(fd, info.st_uid, info.st_gid) }
+      if identity.owner != FileIO.user || identity.group != FileIO.group { _ = fchown(fd, identity.owner, identity.group) }
       #if !os(Linux)
         guard fsync(fd) == 0 else { throw FileIOError(description: "cannot flush: \(String(cString: strerror(errno)))") }
       #endif

@@ -23,7 +23,8 @@ struct Fix: ParsableCommand {
         index, report, identity in
         guard report.changed else { return }
         do {
-          let write = try FileIO.prepareWrite(report.fixed, to: report.path, identity: identity, index: expansionErrors.count + index)
+          let write = try FileIO.prepareWrite(
+            report.fixed, to: report.path, identity: identity, mayBeLink: inputs[index].mayBeLink, index: expansionErrors.count + index)
           pending.withLock { $0.append(write) }
         } catch {
           report.error = FileError(message: "not written: \(error)")

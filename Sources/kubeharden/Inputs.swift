@@ -11,6 +11,9 @@ import KubeHarden
 struct Input: Sendable {
   var path: String
   var isStdin: Bool
+  /// Whether the path may be a symbolic link (its target is what gets written); false when the
+  /// directory listing or `lstat` said it is a regular file.
+  var mayBeLink = true
 }
 
 /// Expands command-line paths into files: directories recurse into *.yaml, *.yml and *.json,
@@ -23,7 +26,7 @@ enum InputCollector {
     var seen = Set<String>()
     for path in paths {
       if path == "-" {
-        inputs.append(Input(path: "-", isStdin: true))
+        inputs.append(Input(path: "-", isStdin: true, mayBeLink: false))
         continue
       }
       var info = stat()
@@ -33,13 +36,15 @@ enum InputCollector {
       }
       if info.st_mode & S_IFMT == S_IFDIR {
         var visited = Set<String>()
-        var found: [(path: String, real: String)] = []
+        var found: [Found] = []
         walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors)
         for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
-          inputs.append(Input(path: file.path, isStdin: false))
+          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink))
         }
       } else if seen.insert(realPath(path)).inserted {
-        inputs.append(Input(path: path, isStdin: false))
+        var link = stat()
+        let isLink = lstat(path, &link) != 0 || link.st_mode & S_IFMT == S_IFLNK
+        inputs.append(Input(path: path, isStdin: false, mayBeLink: isLink))
       }
     }
     return inputs
@@ -55,9 +60,15 @@ enum InputCollector {
   /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
   /// entries come from the directory listing itself; only symbolic links cost a `stat` and a
   /// `realpath`, so a tree of many files is walked with about one system call per folder.
+  /// A manifest found by `walk`: its path, its resolved path, whether it is a symbolic link.
+  struct Found {
+    var path: String
+    var real: String
+    var isLink: Bool
+  }
+
   static func walk(
-    _ directory: String, real: String, visited: inout Set<String>, into found: inout [(path: String, real: String)],
-    errors: inout [(String, String)]
+    _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)]
   ) {
     guard visited.insert(real).inserted else { return }  // symlink loop or repeat
     guard let stream = opendir(directory) else {
@@ -90,7 +101,7 @@ enum InputCollector {
       } else if !isFile || name == ".kubeharden.yaml" || name.contains(".kubeharden-") {
         continue  // the configuration file, and temporary files of a running fix
       } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-        found.append((child, childReal))
+        found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG)))
       }
     }
   }
