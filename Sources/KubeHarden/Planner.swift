@@ -8,14 +8,15 @@ struct Planner {
   /// Duplicate keys per mapping, found once per plan (requirements share their mappings).
   let duplicates = DuplicateKeyCache()
 
+  /// A handful of mappings per document: an array searched linearly, no hashing.
   final class DuplicateKeyCache {
-    var found: [NodeID: NodeID?] = [:]
+    var found: [(mapping: NodeID, duplicate: NodeID?)] = []
   }
 
   func firstDuplicateKey(in mapping: NodeID) -> NodeID? {
-    if let cached = duplicates.found[mapping] { return cached }
+    if let cached = duplicates.found.first(where: { $0.mapping == mapping }) { return cached.duplicate }
     let duplicate = editor.duplicateKeys(in: mapping).first
-    duplicates.found[mapping] = .some(duplicate)
+    duplicates.found.append((mapping, duplicate))
     return duplicate
   }
 
@@ -34,7 +35,7 @@ struct Planner {
     var mapping = document.resolved(requirement.base)
     for (i, key) in requirement.path.enumerated() {
       let isLast = i == requirement.path.count - 1
-      let rest = Array(requirement.path[i...])
+      var rest: [String] { Array(requirement.path[i...]) }  // only for the outcomes that need it
       guard document.isMapping(mapping) else { return .refused("'\(requirement.path[i - 1])' is not a mapping") }
       // A mapping with a duplicate key means different things to different readers (the API
       // server keeps one, strict decoders reject it): never edit in or through it.
@@ -209,9 +210,11 @@ struct Planner {
         groups[group].error = error.reason
       }
     }
-    // 4. Findings with their fixes.
+    // 4. Findings with their fixes. Counts are gathered in a small array (a few passes), then
+    // added to the dictionary once per pass.
     var findings: [Finding] = []
     var counts = FindingCounts()
+    var fixable: [(passID: String, count: Int)] = []
     for index in drafts.indices {
       var status = statuses[index]
       var fix: Fix?
@@ -233,7 +236,15 @@ struct Planner {
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
-      counts.add(passID: drafts[index].passID, status: status)
+      if case .fixable = status {
+        if let slot = fixable.firstIndex(where: { $0.passID == drafts[index].passID }) {
+          fixable[slot].count += 1
+        } else {
+          fixable.append((drafts[index].passID, 1))
+        }
+      } else {
+        counts.add(passID: drafts[index].passID, status: status)
+      }
       guard keepFindings else { continue }
       let item = drafts[index]
       // A block collection's END mark sits at the next token: stop at its content instead.
@@ -243,6 +254,7 @@ struct Planner {
           passID: item.passID, severity: item.draft.severity ?? item.severity, message: item.draft.message, range: range,
           start: lines.location(of: range.lowerBound), end: lines.location(of: range.upperBound), status: status, fix: fix))
     }
+    for (passID, count) in fixable { counts.fixableByPass[passID, default: 0] += count }
     // 5. Edits of groups whose drafts all became unfixable are not applied.
     var used = [Bool](repeating: false, count: groups.count)
     for index in drafts.indices where drafts[index].draft.status.isFixable && statuses[index].isFixable {
