@@ -13,6 +13,10 @@ public enum PassRegistry {
 
   public static var metadata: [PassMetadata] { all.map { $0.metadata } }
 
+  /// Each pass with its id and severity, read once (a pass's metadata is a large value: the
+  /// pipeline, which runs once per file, should not copy it per file).
+  static let runnable: [(pass: any Pass, id: String, severity: Severity)] = all.map { ($0, $0.metadata.id, $0.metadata.severity) }
+
   public static func pass(id: String) -> (any Pass)? { all.first { $0.metadata.id == id } }
 
   public static var ids: [String] { all.map { $0.metadata.id } }

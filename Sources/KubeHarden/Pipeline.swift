@@ -23,7 +23,7 @@ public struct Pipeline: Sendable {
     self.keepFindings = keepFindings
   }
 
-  var passes: [any Pass] { PassRegistry.all.filter { configuration.isEnabled($0.metadata.id) } }
+  var passes: [(pass: any Pass, id: String, severity: Severity)] { PassRegistry.runnable.filter { configuration.isEnabled($0.id) } }
 
   /// Processes one file. Never throws: problems become `FileReport.error`.
   ///
@@ -81,7 +81,7 @@ public struct Pipeline: Sendable {
     var analysis = Analysis()
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: Locations?
-    let passes = self.passes.map { (pass: $0, id: $0.metadata.id, severity: $0.metadata.severity) }
+    let passes = self.passes
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1

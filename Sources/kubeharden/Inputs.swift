@@ -50,6 +50,34 @@ enum InputCollector {
     return inputs
   }
 
+  /// The folder part of a path as written ("" for a bare name), like NSString's
+  /// deletingLastPathComponent for the paths the walk produces, without Foundation (every file).
+  static func folder(of path: String) -> String {
+    var utf8 = Array(path.utf8)
+    while utf8.count > 1 && utf8.last == UInt8(ascii: "/") { utf8.removeLast() }
+    guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+    var end = slash
+    while end > 0 && utf8[end - 1] == UInt8(ascii: "/") { end -= 1 }
+    return end == 0 ? "/" : String(decoding: utf8[..<end], as: UTF8.self)
+  }
+
+  /// Whether a file name ends with .yaml, .yml or .json (any case). Bytes, not Foundation: this
+  /// runs for every file of a tree.
+  static func hasManifestExtension(_ name: String) -> Bool {
+    let utf8 = Array(name.utf8)
+    guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")), dot > 0 else { return false }
+    let suffix = String(decoding: utf8[(dot + 1)...].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+    return extensions.contains(suffix)
+  }
+
+  /// Whether a file name is one of fix's temporary files (`.<name>.kubeharden-<pid>-<n>`).
+  static func isTemporaryFile(_ name: String) -> Bool {
+    let utf8 = Array(name.utf8)
+    let marker = Array(".kubeharden-".utf8)
+    guard utf8.count >= marker.count else { return false }
+    return (0...(utf8.count - marker.count)).contains { start in utf8[start..<(start + marker.count)].elementsEqual(marker) }
+  }
+
   /// The file a path names, links resolved: the same file given twice is processed once.
   static func realPath(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
@@ -98,9 +126,9 @@ enum InputCollector {
       if isDirectory {
         if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
         walk(child, real: childReal, visited: &visited, into: &found, errors: &errors)
-      } else if !isFile || name == ".kubeharden.yaml" || name.contains(".kubeharden-") {
+      } else if !isFile || name == ".kubeharden.yaml" || isTemporaryFile(name) {
         continue  // the configuration file, and temporary files of a running fix
-      } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
+      } else if hasManifestExtension(name) {
         found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG)))
       }
     }
@@ -128,7 +156,7 @@ final class ConfigurationResolver: @unchecked Sendable {
     if let explicitPath {
       configPath = explicitPath
     } else {
-      let start = input.isStdin ? FileManager.default.currentDirectoryPath : (input.path as NSString).deletingLastPathComponent
+      let start = input.isStdin ? FileManager.default.currentDirectoryPath : InputCollector.folder(of: input.path)
       let folder = start.isEmpty ? "." : start
       lock.lock()
       let known = found[folder]
