@@ -166,6 +166,7 @@ public struct MappingEditor: Sendable {
     var anchorOffset = range.upperBound
     if !range.isEmpty {
       // Delete the token and the blanks before it, keeping any comment after it.
+      let bytes = self.bytes
       var deleteStart = range.lowerBound
       while deleteStart > 0, bytes[deleteStart - 1] == UInt8(ascii: " ") || bytes[deleteStart - 1] == UInt8(ascii: "\t") {
         deleteStart -= 1
@@ -256,6 +257,7 @@ public struct MappingEditor: Sendable {
 
   /// The width of `- ` (and any extra spaces) between an item's dash and the item itself.
   func dashWidth(before item: NodeID) -> Int {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     var i = document.range(item).lowerBound
     var width = 0
     while i > 0, bytes[i - 1] == UInt8(ascii: " ") {
@@ -313,6 +315,7 @@ public struct MappingEditor: Sendable {
   /// after them. Comments at the key column or left of it stay after the new keys. Returns an
   /// offset on the last such comment line.
   func lastInnerCommentLine(after contentEnd: Int, keyColumn: Int) -> Int? {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     var lineStart = source.nextLineStart(after: contentEnd)
     var last: Int?
     while lineStart < bytes.count {
@@ -346,6 +349,7 @@ public struct MappingEditor: Sendable {
   /// An insertion of whole lines at the start of the line after the one holding `offset`. At a
   /// last line without a line break, the break goes first and none is added at the end.
   func insertLines(_ lines: [String], afterLineOf offset: Int, lineBreak lb: LineBreak, order: Int) -> Edit {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     let at = source.nextLineStart(after: offset)
     let lastLineHasBreak = at > 0 && (bytes[at - 1] == UInt8(ascii: "\n") || bytes[at - 1] == UInt8(ascii: "\r"))
     let breakFirst = at == bytes.count && !lastLineHasBreak
@@ -441,6 +445,7 @@ public struct MappingEditor: Sendable {
 
   /// Whether a key is written with the explicit `?` indicator.
   func isExplicitKey(_ key: NodeID) -> Bool {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     var i = document.range(key).lowerBound
     while i > 0 {
       let byte = bytes[i - 1]
@@ -479,6 +484,7 @@ public struct MappingEditor: Sendable {
   func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
     throws(EditRefusal) -> [Edit]
   {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     let valueEnd = document.contentEnd(lastValue)
     // What follows the last value: blanks, maybe a trailing comma, maybe a comment, then the bracket.
     var i = valueEnd
@@ -513,6 +519,7 @@ public struct MappingEditor: Sendable {
 
   /// Whether the closing bracket ends the collection on the rest of this line (outside a comment).
   func closingBracketOnLine(_ close: UInt8, from start: Int, to end: Int) -> Bool {
+    let bytes = self.bytes  // one reference for the loop, not one per access
     var i = start
     while i < end {
       let byte = bytes[i]
