@@ -137,11 +137,15 @@ struct Planner {
     var statuses: [FindingStatus] = []
     outcomes.reserveCapacity(drafts.count)
     statuses.reserveCapacity(drafts.count)
-    // Drafts are read in place (by index): copying one copies its texts' closures and arrays.
+    // The fields used below, read once: reading a field through `drafts[index]` copies the
+    // whole (passID, severity, draft) element, with its texts' closures and arrays.
+    let passIDs = drafts.map(\.passID)
+    let requirements = drafts.map(\.draft.requirements)
+    let initialStatuses = drafts.map(\.draft.status)
     for index in drafts.indices {
-      let resolved = drafts[index].draft.status.isFixable ? drafts[index].draft.requirements.map(resolve) : []
+      let resolved = initialStatuses[index].isFixable ? requirements[index].map(resolve) : []
       outcomes.append(resolved)
-      var status = drafts[index].draft.status
+      var status = initialStatuses[index]
       for outcome in resolved {
         if case .refused(let reason) = outcome { status = .unfixable(reason: reason); break }
       }
@@ -152,7 +156,7 @@ struct Planner {
     var groups: [Group] = []
     var draftGroups: [[Int]] = Array(repeating: [], count: drafts.count)
     for index in drafts.indices where statuses[index].isFixable {
-      for (requirement, outcome) in zip(drafts[index].draft.requirements, outcomes[index]) {
+      for (requirement, outcome) in zip(requirements[index], outcomes[index]) {
         let key: GroupKey
         switch outcome {
         case .satisfied, .refused: continue
@@ -223,7 +227,7 @@ struct Planner {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
-          if draftGroups[index].isEmpty && !drafts[index].draft.requirements.isEmpty { continue }
+          if draftGroups[index].isEmpty && !requirements[index].isEmpty { continue }
           if draftGroups[index].isEmpty { status = .unfixable(reason: "no automatic fix") }
         } else {
           let item = drafts[index]
@@ -237,13 +241,13 @@ struct Planner {
         }
       }
       if case .fixable = status {
-        if let slot = fixable.firstIndex(where: { $0.passID == drafts[index].passID }) {
+        if let slot = fixable.firstIndex(where: { $0.passID == passIDs[index] }) {
           fixable[slot].count += 1
         } else {
-          fixable.append((drafts[index].passID, 1))
+          fixable.append((passIDs[index], 1))
         }
       } else {
-        counts.add(passID: drafts[index].passID, status: status)
+        counts.add(passID: passIDs[index], status: status)
       }
       guard keepFindings else { continue }
       let item = drafts[index]
@@ -257,7 +261,7 @@ struct Planner {
     for (passID, count) in fixable { counts.fixableByPass[passID, default: 0] += count }
     // 5. Edits of groups whose drafts all became unfixable are not applied.
     var used = [Bool](repeating: false, count: groups.count)
-    for index in drafts.indices where drafts[index].draft.status.isFixable && statuses[index].isFixable {
+    for index in drafts.indices where initialStatuses[index].isFixable && statuses[index].isFixable {
       if draftGroups[index].allSatisfy({ groups[$0].error == nil }) {
         for group in draftGroups[index] { used[group] = true }
       }

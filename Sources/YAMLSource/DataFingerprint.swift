@@ -76,8 +76,10 @@ struct FingerprintWriter {
 
   private mutating func text(_ text: String, isString: Bool) {
     hasher.marker((isString ? Marker.string : .nonString).rawValue)
-    var text = text
-    text.withUTF8 { hasher.value($0) }
+    if text.utf8.withContiguousStorageIfAvailable({ hasher.value($0) }) == nil {
+      var copy = text
+      copy.withUTF8 { hasher.value($0) }
+    }
   }
 
   /// The fingerprint of what was written since the last call; starts over.
