@@ -194,7 +194,12 @@ if [ -n "$R" ]; then
   row "bench: pipeline/scan" "$(calc "sprintf(\"%.0f%%\", $(field fix_over_scan) * 100)")" ">= 50%" "$(verdict "$(field fix_over_scan) >= 0.50")"
   for phase in scan tree parse fix; do
     x=$(field "${phase}_peak_x")
-    [ -n "$x" ] && row "bench: peak RSS, $phase phase alone" "${x}x input" "<= 4x" "$(verdict "$x <= 4")"
+    [ -z "$x" ] && continue
+    if [ "$phase" = parse ]; then
+      row "bench: peak RSS, parse phase alone" "${x}x input" "" "all documents kept; for information"
+    else
+      row "bench: peak RSS, $phase phase alone" "${x}x input" "<= 4x" "$(verdict "$x <= 4")"
+    fi
   done
 else
   row "bench" "failed" "" ""

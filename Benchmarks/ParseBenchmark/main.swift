@@ -308,8 +308,13 @@ func main() -> Int32 {
     }
     let multiple = Double(peak.peakKiB) * 1024 / Double(bytes.count)
     let net = Double(max(0, peak.peakKiB - peak.baselineKiB)) * 1024 / Double(bytes.count)
+    // Keeping every document's tree is not how kubeharden runs: for information only.
+    let target =
+      phase == .parse
+      ? pad("(all documents kept; for information)", 35)
+      : "target <= \(fmt(Target.peakOverInput, 0))x input   \(pad(verdict(multiple <= Target.peakOverInput), 6))"
     print(
-      "  peak \(pad(phase.rawValue, 6))    \(pad(fmt(multiple, 2) + "x", 6, right: true))   target <= \(fmt(Target.peakOverInput, 0))x input   \(pad(verdict(multiple <= Target.peakOverInput), 6))  (\(fmt(net, 2))x without the runtime's \(fmt(Double(peak.baselineKiB) / 1024)) MiB)"
+      "  peak \(pad(phase.rawValue, 6))    \(pad(fmt(multiple, 2) + "x", 6, right: true))   \(target)  (\(fmt(net, 2))x without the runtime's \(fmt(Double(peak.baselineKiB) / 1024)) MiB)"
     )
   }
 

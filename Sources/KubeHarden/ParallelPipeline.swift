@@ -36,10 +36,7 @@ extension Pipeline {
       report.fixed = []
       results.withLock { $0[index] = report }
     }
-    var reports = results.withLock { parts in
-      defer { parts = [] }  // the only reference left is `reports`: parts' texts can be freed one by one
-      return parts.compactMap { $0 }
-    }
+    let reports = results.withLock { $0.compactMap { $0 } }
     guard reports.count == cuts.count - 1, reports.allSatisfy({ $0.error == nil }) else { return nil }
     let lines = keepFindings ? LineTable(SourceBuffer(bytes)) : nil
     func locate(_ offset: Int) -> SourceLocation {

@@ -394,6 +394,9 @@ public struct MappingEditor: Sendable {
   /// after container, so most insertions are rendered once per process.
   static let renderCache = Mutex<[RenderKey: [String]]>([:])
 
+  /// Empties the render cache (for leak checkers; see Fuzz/FuzzYAML.swift).
+  static func clearRenderCache() { renderCache.withLock { $0.removeAll() } }
+
   /// Lines (without breaks) for `entries` as a block mapping at `indent`.
   func renderBlock(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
     let key = RenderKey(entries: entries, indent: indent, step: step, sequenceIndent: sequenceIndent)

@@ -346,6 +346,9 @@ extension Document {
   /// A hash of the document's data (kinds, scalar values and whether each scalar is plain, child
   /// counts), blind to layout, comments and quoting of strings, and to the values of the keys
   /// named in `ignoring` wherever they appear. Equal data gives equal hashes within a process.
+  ///
+  /// A coarser check than `fingerprint(applying:)` (which the fix pipeline uses), built another
+  /// way: the corpus tests use it as an independent second opinion on what a fix changed.
   public func dataHash(ignoring keys: Set<String>) -> Int {
     let ignored = keys.map { Array($0.utf8) }
     var buffer: [UInt8] = []
