@@ -176,7 +176,12 @@ public struct WorkloadLocator: Sendable {
     for extra in extraPaths where extra.kind == kind && (extra.apiVersion == nil || extra.apiVersion == apiVersion) {
       return extra.specPath
     }
-    let group = apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : ""
+    // `group/version`, or `version` for the core group. A slash with nothing on one side (`/`,
+    // `apps/`, `/v1`) is no API version at all: not a workload (the fuzzer found that `/` used
+    // to crash here).
+    let parts = apiVersion.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+    if parts.count == 2 && (parts[0].isEmpty || parts[1].isEmpty) { return nil }
+    let group = parts.count == 2 ? String(parts[0]) : ""
     guard PodTemplatePath.coreGroups.contains(group) else { return nil }
     if kind == "Pod" || kind == "PodTemplate" || kind == "ReplicationController" { guard group == "" else { return nil } }
     return PodTemplatePath.builtIn[kind]

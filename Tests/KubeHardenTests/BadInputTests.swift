@@ -180,6 +180,21 @@ final class BadInputTests: XCTestCase {
     }
   }
 
+  // MARK: Malformed workload identities
+
+  /// Found by the fuzzer: `apiVersion: /` crashed the workload locator (an empty split). A slash
+  /// with nothing on one side is no API version: not a workload, no finding, no crash.
+  func testMalformedAPIVersionsAreNotWorkloads() throws {
+    for apiVersion in ["/", "apps/", "/v1", "//", "/apps/v1"] {
+      let text = "apiVersion: \(apiVersion)\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n"
+      XCTAssertTrue(assertUnchanged(text, "apiVersion \(apiVersion)").findings.isEmpty, apiVersion)
+    }
+    XCTAssertTrue(assertUnchanged("apiVersion: /\nkind:", "the fuzzer's input").findings.isEmpty)
+    XCTAssertEqual(WorkloadLocator().specPath(kind: "Deployment", apiVersion: "apps/v1"), ["spec", "template", "spec"])
+    XCTAssertEqual(WorkloadLocator().specPath(kind: "Pod", apiVersion: "v1"), ["spec"])
+    XCTAssertNil(WorkloadLocator().specPath(kind: "Pod", apiVersion: "/"))
+  }
+
   // MARK: Encodings and binary data
 
   func testBinaryDataWithNULsIsAnError() throws {
