@@ -18,12 +18,8 @@ public enum YAMLParser {
   public static func forEachDocument(
     _ source: SourceBuffer, limits: ParseLimits = .default, _ body: (Document) throws(YAMLError) -> Void
   ) throws(YAMLError) {
-    if source.count > limits.maxBytes {
-      throw YAMLError(line: 1, column: 1, message: "file is \(source.count) bytes, larger than the limit of \(limits.maxBytes) bytes")
-    }
-    try checkEncoding(source)
     var reader = Reader(source: source, limits: limits)
-    try reader.run(body)
+    try events(of: source, limits: limits) { (event) throws(YAMLError) in try reader.handle(&event, body) }
   }
 
   /// The data fingerprint (`Document.fingerprint()`) of each document of `source` whose index
@@ -32,13 +28,60 @@ public enum YAMLParser {
   public static func fingerprints(
     _ source: SourceBuffer, limits: ParseLimits = .default, of wanted: Set<Int>? = nil
   ) throws(YAMLError) -> (documents: Int, fingerprints: [Int: Int]) {
+    var reader = FingerprintReader(source: source, limits: limits, wanted: wanted)
+    try events(of: source, limits: limits) { (event) throws(YAMLError) in try reader.handle(&event) }
+    return (reader.documentIndex, reader.fingerprints)
+  }
+
+  /// Runs libyaml over `source` after the size and encoding checks and hands every event to
+  /// `handle` until the end of the stream; libyaml's errors become located `YAMLError`s. The
+  /// one event loop of both readers (trees and fingerprints).
+  static func events(
+    of source: SourceBuffer, limits: ParseLimits, _ handle: (inout yaml_event_t) throws(YAMLError) -> Void
+  ) throws(YAMLError) {
     if source.count > limits.maxBytes {
       throw YAMLError(line: 1, column: 1, message: "file is \(source.count) bytes, larger than the limit of \(limits.maxBytes) bytes")
     }
     try checkEncoding(source)
-    var reader = FingerprintReader(source: source, limits: limits, wanted: wanted)
-    try reader.run()
-    return (reader.documentIndex, reader.fingerprints)
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) != 0 else {
+      throw YAMLError(line: 1, column: 1, message: "libyaml could not allocate a parser")
+    }
+    defer { yaml_parser_delete(&parser) }
+    var failure: YAMLError?
+    withInput(source.bytes) { base, n in
+      yaml_parser_set_input_string(&parser, base, n)
+      var event = yaml_event_t()
+      while true {
+        guard yaml_parser_parse(&parser, &event) != 0 else {
+          failure = error(of: parser, in: source)
+          return
+        }
+        defer { yaml_event_delete(&event) }
+        do throws(YAMLError) {
+          switch event.type {
+          case YAML_STREAM_START_EVENT:
+            let encoding = event.data.stream_start.encoding
+            if encoding != YAML_UTF8_ENCODING && encoding != YAML_ANY_ENCODING {
+              throw YAMLError(line: 1, column: 1, message: "only UTF-8 input is supported; convert the file to UTF-8")
+            }
+          case YAML_STREAM_END_EVENT:
+            return
+          default:
+            try handle(&event)
+          }
+        } catch {
+          failure = error
+          return
+        }
+      }
+    }
+    if let failure { throw failure }
+  }
+
+  /// An anchor's name as libyaml reports it (a C string).
+  static func anchorName(_ anchor: UnsafeMutablePointer<UInt8>) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))
   }
 
   /// Runs libyaml over the bytes and counts events, building nothing: the throughput floor.
@@ -134,45 +177,11 @@ private struct Reader {
     self.cursor = MarkCursor(bytes: source.bytes, bomLength: source.hasBOM ? 3 : 0)
   }
 
-  mutating func run(_ body: (Document) throws(YAMLError) -> Void) throws(YAMLError) {
-    var parser = yaml_parser_t()
-    guard yaml_parser_initialize(&parser) != 0 else {
-      throw YAMLError(line: 1, column: 1, message: "libyaml could not allocate a parser")
-    }
-    defer { yaml_parser_delete(&parser) }
-    let bytes = source.bytes
-    var failure: YAMLError?
-    YAMLParser.withInput(bytes) { base, n in
-      yaml_parser_set_input_string(&parser, base, n)
-      var event = yaml_event_t()
-      while true {
-        guard yaml_parser_parse(&parser, &event) != 0 else {
-          failure = error(of: parser)
-          return
-        }
-        defer { yaml_event_delete(&event) }
-        do throws(YAMLError) {
-          if try handle(&event, body) { return }
-        } catch {
-          failure = error
-          return
-        }
-      }
-    }
-    if let failure { throw failure }
-  }
-
-  /// Handles one event; returns true at the end of the stream.
-  mutating func handle(_ event: inout yaml_event_t, _ body: (Document) throws(YAMLError) -> Void) throws(YAMLError) -> Bool {
+  /// Builds the tree from one event (stream events are handled by `YAMLParser.events`).
+  mutating func handle(_ event: inout yaml_event_t, _ body: (Document) throws(YAMLError) -> Void) throws(YAMLError) {
     let start = cursor.offset(Int(event.start_mark.index))
     let end = cursor.offset(Int(event.end_mark.index))
     switch event.type {
-    case YAML_STREAM_START_EVENT:
-      if event.data.stream_start.encoding != YAML_UTF8_ENCODING && event.data.stream_start.encoding != YAML_ANY_ENCODING {
-        throw YAMLError(line: 1, column: 1, message: "only UTF-8 input is supported; convert the file to UTF-8")
-      }
-    case YAML_STREAM_END_EVENT:
-      return true
     case YAML_DOCUMENT_START_EVENT:
       nodes.removeAll(keepingCapacity: true)
       values.removeAll(keepingCapacity: true)
@@ -214,7 +223,7 @@ private struct Reader {
     case YAML_ALIAS_EVENT:
       var target: Int32 = -1
       if let anchor = event.data.alias.anchor {
-        let name = Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))
+        let name = YAMLParser.anchorName(anchor)
         if let found = anchors[name] {
           target = found
           nodes[Int(found)].flags |= NodeRecord.isAliased
@@ -258,7 +267,6 @@ private struct Reader {
     default:
       break
     }
-    return false
   }
 
   /// Appends a node under the innermost open collection.
@@ -272,7 +280,7 @@ private struct Reader {
     let id = Int32(nodes.count)
     if let anchor {
       flags |= NodeRecord.hasAnchor
-      anchors[Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))] = id
+      anchors[YAMLParser.anchorName(anchor)] = id
     }
     if let tag {
       flags |= NodeRecord.hasTag
@@ -293,8 +301,6 @@ private struct Reader {
     nodes.append(record)
     return id
   }
-
-  func error(of parser: yaml_parser_t) -> YAMLError { YAMLParser.error(of: parser, in: source) }
 }
 
 extension YAMLParser {
@@ -348,46 +354,9 @@ private struct FingerprintReader {
     self.wanted = wanted
   }
 
-  mutating func run() throws(YAMLError) {
-    var parser = yaml_parser_t()
-    guard yaml_parser_initialize(&parser) != 0 else {
-      throw YAMLError(line: 1, column: 1, message: "libyaml could not allocate a parser")
-    }
-    defer { yaml_parser_delete(&parser) }
-    var failure: YAMLError?
-    YAMLParser.withInput(source.bytes) { base, n in
-      yaml_parser_set_input_string(&parser, base, n)
-      var event = yaml_event_t()
-      while true {
-        guard yaml_parser_parse(&parser, &event) != 0 else {
-          failure = YAMLParser.error(of: parser, in: source)
-          return
-        }
-        defer { yaml_event_delete(&event) }
-        do throws(YAMLError) {
-          if try handle(&event) { return }
-        } catch {
-          failure = error
-          return
-        }
-      }
-    }
-    if let failure { throw failure }
-  }
-
-  static func name(_ anchor: UnsafeMutablePointer<UInt8>) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: anchor, count: strlen(anchor)))
-  }
-
-  /// Handles one event; returns true at the end of the stream.
-  mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) -> Bool {
+  /// Hashes one event (stream events are handled by `YAMLParser.events`).
+  mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) {
     switch event.type {
-    case YAML_STREAM_START_EVENT:
-      if event.data.stream_start.encoding != YAML_UTF8_ENCODING && event.data.stream_start.encoding != YAML_ANY_ENCODING {
-        throw YAMLError(line: 1, column: 1, message: "only UTF-8 input is supported; convert the file to UTF-8")
-      }
-    case YAML_STREAM_END_EVENT:
-      return true
     case YAML_DOCUMENT_START_EVENT:
       recording = wanted?.contains(documentIndex) ?? true
       anchors = [:]
@@ -400,10 +369,10 @@ private struct FingerprintReader {
       let scalar = event.data.scalar
       let value = UnsafeBufferPointer(start: scalar.value, count: scalar.length)
       writer.scalar(value, plainUntagged: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil)
-      if let anchor = scalar.anchor { anchors[FingerprintReader.name(anchor)] = (Array(value), .scalar) }
+      if let anchor = scalar.anchor { anchors[YAMLParser.anchorName(anchor)] = (Array(value), .scalar) }
     case YAML_ALIAS_EVENT:
       guard recording else { break }
-      let target = event.data.alias.anchor.flatMap { anchors[FingerprintReader.name($0)] }
+      let target = event.data.alias.anchor.flatMap { anchors[YAMLParser.anchorName($0)] }
       if let value = target?.value {
         value.withUnsafeBufferPointer { writer.alias(scalar: $0, kind: .scalar) }
       } else {
@@ -419,7 +388,7 @@ private struct FingerprintReader {
       guard recording else { break }
       writer.open(mapping: isMapping)
       let anchor = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
-      if let anchor { anchors[FingerprintReader.name(anchor)] = (nil, isMapping ? .mapping : .sequence) }
+      if let anchor { anchors[YAMLParser.anchorName(anchor)] = (nil, isMapping ? .mapping : .sequence) }
     case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
       depth -= 1
       guard recording else { break }
@@ -427,6 +396,5 @@ private struct FingerprintReader {
     default:
       break
     }
-    return false
   }
 }
