@@ -61,69 +61,89 @@ struct ProcessOutput {
   var status: Int32
   var stdout: [UInt8]
   var stderr: String
+  /// Terminated by a signal (`status` is then the signal number).
+  var signaled = false
+  var seconds: TimeInterval = 0
 }
 
-/// Environment variables that would change kubeharden's output and that a CI runner may set;
-/// they are removed unless a test passes them explicitly.
-private let scrubbedEnvironment: Set<String> = ["GITHUB_ACTIONS", "NO_COLOR", "KUBEHARDEN_TEST_FAIL_WRITE", "CLICOLOR_FORCE"]
+/// Environment variables that would change kubeharden's output and that a CI runner (or the
+/// shell running the tests) may set; they are removed unless a test passes them explicitly.
+private let scrubbedEnvironment: Set<String> = [
+  "GITHUB_ACTIONS", "NO_COLOR", "KUBEHARDEN_TEST_FAIL_WRITE", "KUBEHARDEN_TEST_DELETE_BEFORE_WRITE", "CLICOLOR_FORCE",
+]
 
-/// Runs an executable with the given arguments, standard input, working folder and extra
-/// environment, waiting at most `timeout` seconds (then it is terminated and the status is -1).
-/// Standard streams go through temporary files, so a large output never blocks on a pipe.
+/// A started process whose standard streams go through temporary files, so a large output
+/// never blocks on a pipe. `wait` collects what it left behind.
+final class StartedProcess {
+  let process: Process
+  let scratch: URL
+  let started = Date()
+  let finished = DispatchSemaphore(value: 0)
+  var pid: pid_t { process.processIdentifier }
+
+  /// Starts an executable with the given arguments, standard input, working folder and extra
+  /// environment.
+  init(_ executable: URL, _ args: [String], stdin: [UInt8]? = nil, cwd: URL? = nil, env: [String: String] = [:]) throws {
+    let fileManager = FileManager.default
+    scratch = fileManager.temporaryDirectory.appendingPathComponent("kubeharden-run-\(UUID().uuidString)")
+    try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let inURL = scratch.appendingPathComponent("stdin")
+    fileManager.createFile(atPath: inURL.path, contents: Data(stdin ?? []))
+    fileManager.createFile(atPath: scratch.appendingPathComponent("stdout").path, contents: nil)
+    fileManager.createFile(atPath: scratch.appendingPathComponent("stderr").path, contents: nil)
+    process = Process()
+    process.executableURL = executable
+    process.arguments = args
+    if let cwd { process.currentDirectoryURL = cwd }
+    var environment = ProcessInfo.processInfo.environment.filter { !scrubbedEnvironment.contains($0.key) }
+    environment.merge(env) { _, new in new }
+    process.environment = environment
+    process.standardInput = FileHandle(forReadingAtPath: stdin == nil ? "/dev/null" : inURL.path)
+    process.standardOutput = FileHandle(forWritingAtPath: scratch.appendingPathComponent("stdout").path)
+    process.standardError = FileHandle(forWritingAtPath: scratch.appendingPathComponent("stderr").path)
+    process.terminationHandler = { [finished] _ in finished.signal() }
+    do {
+      try process.run()
+    } catch {
+      try? fileManager.removeItem(at: scratch)
+      throw error
+    }
+  }
+
+  /// Waits at most `timeout` seconds (then the process is killed and the status is -1) and
+  /// returns its status and output.
+  func wait(timeout: TimeInterval) -> ProcessOutput {
+    var timedOut = false
+    if finished.wait(timeout: .now() + timeout) == .timedOut {
+      timedOut = true
+      kill(pid, SIGKILL)
+      _ = finished.wait(timeout: .now() + 10)
+    }
+    let seconds = Date().timeIntervalSince(started)
+    let out = (try? Data(contentsOf: scratch.appendingPathComponent("stdout"))).map { Array($0) } ?? []
+    var err = (try? Data(contentsOf: scratch.appendingPathComponent("stderr"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    try? FileManager.default.removeItem(at: scratch)
+    if timedOut {
+      err += "\n[test support: timed out after \(Int(timeout)) s and was killed]"
+      return ProcessOutput(status: -1, stdout: out, stderr: err, seconds: seconds)
+    }
+    return ProcessOutput(
+      status: process.terminationStatus, stdout: out, stderr: err, signaled: process.terminationReason == .uncaughtSignal,
+      seconds: seconds)
+  }
+}
+
+/// Runs an executable to its end (see `StartedProcess`), waiting at most `timeout` seconds.
+/// Status -1 means it could not run or timed out; the reason is in `stderr`.
 func runProcess(
   _ executable: URL, _ args: [String], stdin: [UInt8]? = nil, cwd: URL? = nil, env: [String: String] = [:],
   timeout: TimeInterval = 120
 ) -> ProcessOutput {
-  let fileManager = FileManager.default
-  let scratch = fileManager.temporaryDirectory.appendingPathComponent("kubeharden-run-\(UUID().uuidString)")
   do {
-    try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
-  } catch {
-    return ProcessOutput(status: -1, stdout: [], stderr: "cannot create \(scratch.path): \(error)")
-  }
-  defer { try? fileManager.removeItem(at: scratch) }
-  let inURL = scratch.appendingPathComponent("stdin")
-  let outURL = scratch.appendingPathComponent("stdout")
-  let errURL = scratch.appendingPathComponent("stderr")
-  fileManager.createFile(atPath: inURL.path, contents: Data(stdin ?? []))
-  fileManager.createFile(atPath: outURL.path, contents: nil)
-  fileManager.createFile(atPath: errURL.path, contents: nil)
-
-  let process = Process()
-  process.executableURL = executable
-  process.arguments = args
-  if let cwd { process.currentDirectoryURL = cwd }
-  var environment = ProcessInfo.processInfo.environment.filter { !scrubbedEnvironment.contains($0.key) }
-  environment.merge(env) { _, new in new }
-  process.environment = environment
-  guard let input = FileHandle(forReadingAtPath: stdin == nil ? "/dev/null" : inURL.path),
-    let output = FileHandle(forWritingAtPath: outURL.path), let error = FileHandle(forWritingAtPath: errURL.path)
-  else { return ProcessOutput(status: -1, stdout: [], stderr: "cannot open the standard stream files") }
-  defer {
-    try? input.close()
-    try? output.close()
-    try? error.close()
-  }
-  process.standardInput = input
-  process.standardOutput = output
-  process.standardError = error
-  let finished = DispatchSemaphore(value: 0)
-  process.terminationHandler = { _ in finished.signal() }
-  do {
-    try process.run()
+    return try StartedProcess(executable, args, stdin: stdin, cwd: cwd, env: env).wait(timeout: timeout)
   } catch {
     return ProcessOutput(status: -1, stdout: [], stderr: "cannot run \(executable.path): \(error)")
   }
-  var timedOut = false
-  if finished.wait(timeout: .now() + timeout) == .timedOut {
-    timedOut = true
-    process.terminate()
-    _ = finished.wait(timeout: .now() + 10)
-  }
-  let stdoutBytes = (try? Data(contentsOf: outURL)).map { Array($0) } ?? []
-  var stderrText = (try? Data(contentsOf: errURL)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-  if timedOut { stderrText += "\n[test support: timed out after \(Int(timeout)) s and was terminated]" }
-  return ProcessOutput(status: timedOut ? -1 : process.terminationStatus, stdout: stdoutBytes, stderr: stderrText)
 }
 
 /// Runs the built `kubeharden` (see `TestPaths.binary`). Status -1 means it could not run or

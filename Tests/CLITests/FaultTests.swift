@@ -144,7 +144,7 @@ final class FaultTests: XCTestCase {
     }
 
     for command in ["check", "fix"] {
-      let result = FaultRunner.run(binary, [command, dir.path], timeout: 120)
+      let result = runProcess(binary, [command, dir.path], timeout: 120)
       XCTAssertEqual(result.status, 2, "\(command): \(result.stderr)")
       XCTAssertLessThan(result.seconds, 60, "\(command) took \(result.seconds) s")
       let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
@@ -162,7 +162,7 @@ final class FaultTests: XCTestCase {
       }
       XCTAssertEqual(errorLines.count, errors.count + 1, "\(command): \(errorLines)")
     }
-    let hugeLine = FaultRunner.run(binary, ["check", huge.path]).stderr
+    let hugeLine = runProcess(binary, ["check", huge.path]).stderr
     XCTAssertTrue(hugeLine.contains("larger than the limit"), hugeLine)
     for (name, bytes) in errors.merging(untouched, uniquingKeysWith: { a, _ in a }) {
       XCTAssertEqual(try FaultFiles.read(dir.appendingPathComponent(name)), bytes, "\(name) must be byte-identical")
@@ -188,7 +188,7 @@ final class FaultTests: XCTestCase {
     XCTAssertEqual(symlink(dir.path, dir.appendingPathComponent("a/abs").path), 0)
     XCTAssertEqual(symlink("spin.yaml", dir.appendingPathComponent("spin.yaml").path), 0)  // ELOOP file
     let reference = try FaultRunner.referenceFix(original, binary: binary, cwd: dir)
-    let result = FaultRunner.run(binary, ["fix", dir.path], timeout: 60)
+    let result = runProcess(binary, ["fix", dir.path], timeout: 60)
     XCTAssertNotEqual(result.status, -1, "kubeharden hung on a symlink loop: \(result.stderr)")
     XCTAssertLessThan(result.seconds, 30)
     XCTAssertEqual(result.status, 0, result.stderr)
@@ -208,13 +208,13 @@ final class FaultTests: XCTestCase {
     try FaultFiles.write(original, to: file)
     XCTAssertEqual(symlink("app.yaml", dir.appendingPathComponent("link.yaml").path), 0)
     let reference = try FaultRunner.referenceFix(original, binary: binary, cwd: dir)
-    let viaSymlink = FaultRunner.run(binary, ["fix", dir.path])
+    let viaSymlink = runProcess(binary, ["fix", dir.path])
     XCTAssertEqual(viaSymlink.status, 0, "symlink to a file of the same tree: \(viaSymlink.stderr)")
     XCTAssertEqual(try FaultFiles.read(file), reference)
     XCTAssertTrue(FaultFiles.isSymlink(dir.appendingPathComponent("link.yaml").path), "the symlink stays a symlink")
 
     try FaultFiles.write(original, to: file)
-    let twoSpellings = FaultRunner.run(binary, ["fix", dir.path, dir.path + "/./app.yaml"], cwd: dir)
+    let twoSpellings = runProcess(binary, ["fix", dir.path, dir.path + "/./app.yaml"], cwd: dir)
     XCTAssertEqual(twoSpellings.status, 0, "two spellings of one path: \(twoSpellings.stderr)")
     XCTAssertEqual(try FaultFiles.read(file), reference)
     XCTAssertEqual(FaultFiles.temporaryLeftovers(in: dir), [])
@@ -241,7 +241,7 @@ final class FaultTests: XCTestCase {
       try FaultFiles.write(originals[name]!, to: dir.appendingPathComponent(name))
     }
     let reference = try FaultRunner.referenceFix(originals["a.yaml"]!, binary: binary, cwd: dir)
-    let result = FaultRunner.run(binary, ["fix", dir.path], env: ["KUBEHARDEN_TEST_DELETE_BEFORE_WRITE": "/victim.yaml"])
+    let result = runProcess(binary, ["fix", dir.path], env: ["KUBEHARDEN_TEST_DELETE_BEFORE_WRITE": "/victim.yaml"])
     XCTAssertEqual(result.status, 2, result.stderr)
     let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
     XCTAssertEqual(errorLines.count, 1, result.stderr)
@@ -272,7 +272,7 @@ final class FaultTests: XCTestCase {
       try FaultFiles.write(Array(Self.insecure("victim").utf8), to: victim)
       let reference = try FaultRunner.referenceFix(originals["f0000.yaml"]!, binary: binary, cwd: dir)
 
-      let running = try FaultRunner.start(binary, ["fix", dir.path])
+      let running = try StartedProcess(binary, ["fix", dir.path])
       let triggered = FaultProc.waitForOpenFile(pid: running.pid, under: dir.path, timeout: 30) { isTrigger(($0 as NSString).lastPathComponent) }
       let removed = unlink(victim.path) == 0
       let result = running.wait(timeout: 120)
@@ -313,7 +313,7 @@ final class FaultTests: XCTestCase {
     XCTAssertEqual(chmod(dir.appendingPathComponent("b.yaml").path, 0o640), 0)
     var references: [String: [UInt8]] = [:]
     for (name, bytes) in originals { references[name] = try FaultRunner.referenceFix(bytes, binary: binary, cwd: dir) }
-    let result = FaultRunner.run(binary, ["fix", dir.path], env: ["KUBEHARDEN_TEST_FAIL_WRITE": "/b.yaml"])
+    let result = runProcess(binary, ["fix", dir.path], env: ["KUBEHARDEN_TEST_FAIL_WRITE": "/b.yaml"])
     XCTAssertEqual(result.status, 2, result.stderr)
     let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
     let victim = dir.appendingPathComponent("b.yaml").path
@@ -340,14 +340,14 @@ final class FaultTests: XCTestCase {
       try FaultFiles.write(originals[name]!, to: dir.appendingPathComponent(name))
     }
     let victim = dir.appendingPathComponent("b.yaml").path
-    let mount = FaultRunner.run(URL(fileURLWithPath: "/bin/mount"), ["--bind", victim, victim], timeout: 30)
+    let mount = runProcess(URL(fileURLWithPath: "/bin/mount"), ["--bind", victim, victim], timeout: 30)
     guard mount.status == 0 else {
       throw XCTSkip("SKIPPED: cannot bind-mount a file here (status \(mount.status)): \(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
-    addTeardownBlock { _ = FaultRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", victim], timeout: 30) }
+    addTeardownBlock { _ = runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", victim], timeout: 30) }
     var references: [String: [UInt8]] = [:]
     for (name, bytes) in originals { references[name] = try FaultRunner.referenceFix(bytes, binary: binary, cwd: dir) }
-    let result = FaultRunner.run(binary, ["fix", dir.path])
+    let result = runProcess(binary, ["fix", dir.path])
     XCTAssertEqual(result.status, 2, result.stderr)
     let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
     XCTAssertEqual(errorLines.count, 1, result.stderr)
@@ -367,11 +367,11 @@ final class FaultTests: XCTestCase {
     let dir = try faultTemporaryDirectory()
     let mountPoint = dir.appendingPathComponent("small")
     try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
-    let mount = FaultRunner.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path], timeout: 30)
+    let mount = runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path], timeout: 30)
     guard mount.status == 0 else {
       throw XCTSkip("SKIPPED: cannot mount a 64k tmpfs here (status \(mount.status)): \(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
-    addTeardownBlock { _ = FaultRunner.run(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint.path], timeout: 30) }
+    addTeardownBlock { _ = runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint.path], timeout: 30) }
 
     var text = Self.insecure("full")
     var padding = ""
@@ -386,7 +386,7 @@ final class FaultTests: XCTestCase {
     let free = Int(fs.f_bavail) * Int(fs.f_frsize)
     XCTAssertLessThan(free, reference.count, "the fixed copy must not fit (free \(free) bytes)")
 
-    let result = FaultRunner.run(binary, ["fix", file.path])
+    let result = runProcess(binary, ["fix", file.path])
     XCTAssertEqual(result.status, 2, result.stderr)
     let errorLines = result.stderr.split(separator: "\n").map(String.init).filter { $0.contains(": error: ") }
     XCTAssertEqual(errorLines.count, 1, result.stderr)
@@ -403,8 +403,8 @@ final class FaultTests: XCTestCase {
   func testTwoConcurrentFixesOnTheSameTree() throws {
     let binary = try FaultBinary.require()
     let (dir, originals, references) = try makeTree(files: 200, binary: binary)
-    let first = try FaultRunner.start(binary, ["fix", dir.path])
-    let second = try FaultRunner.start(binary, ["fix", dir.path])
+    let first = try StartedProcess(binary, ["fix", dir.path])
+    let second = try StartedProcess(binary, ["fix", dir.path])
     let results = [first.wait(timeout: 300), second.wait(timeout: 300)]
     for result in results {
       XCTAssertTrue([0, 2].contains(result.status), "status \(result.status): \(result.stderr)")
@@ -422,7 +422,7 @@ final class FaultTests: XCTestCase {
     }
     XCTAssertEqual(fixedCount, references.filter { originals[$0.key] != $0.value }.count, "every fixable file is fixed by one of the runs")
     XCTAssertEqual(FaultFiles.temporaryLeftovers(in: dir), [])
-    let check = FaultRunner.run(binary, ["check", dir.path])
+    let check = runProcess(binary, ["check", dir.path])
     XCTAssertNotEqual(check.status, 2, "every file must still parse: \(check.stderr)")
   }
 
@@ -444,7 +444,7 @@ final class FaultTests: XCTestCase {
     }
     try FaultFiles.write(Array("a: [1, 2\n".utf8), to: dir.appendingPathComponent("zzzz-invalid.yaml"))
     for command in ["check", "diff"] {
-      let running = try FaultRunner.start(binary, [command, dir.path])
+      let running = try StartedProcess(binary, [command, dir.path])
       Thread.sleep(forTimeInterval: 0.1)
       XCTAssertTrue(FaultProc.waitForCaughtSignal(pid: running.pid, signal: SIGINT, timeout: 10))
       XCTAssertEqual(kill(running.pid, SIGINT), 0)
@@ -459,7 +459,7 @@ final class FaultTests: XCTestCase {
     let binary = try FaultBinary.require()
     let (dir, originals, references) = try makeTree(files: files, binary: binary)
     let started = Date()
-    let running = try FaultRunner.start(binary, ["fix", dir.path])
+    let running = try StartedProcess(binary, ["fix", dir.path])
     // ~100 ms in, and not before the handler is installed (a signal that lands while the
     // process is still starting kills it the default way, which says nothing about kubeharden).
     Thread.sleep(forTimeInterval: 0.1)
@@ -497,7 +497,7 @@ final class FaultTests: XCTestCase {
       try FaultFiles.write(originals[relative]!, to: dir.appendingPathComponent(relative))
       try FaultFiles.write(originals[relative]!, to: copy.appendingPathComponent(relative))
     }
-    let reference = FaultRunner.run(binary, ["fix", copy.path], timeout: 600)
+    let reference = runProcess(binary, ["fix", copy.path], timeout: 600)
     XCTAssertEqual(reference.status, 0, reference.stderr)
     var references: [String: [UInt8]] = [:]
     for name in originals.keys { references[name] = try FaultFiles.read(copy.appendingPathComponent(name)) }
@@ -549,93 +549,10 @@ private enum FaultBinary {
   }
 }
 
-private struct FaultResult {
-  var status: Int32
-  /// Terminated by a signal (`status` is then the signal number).
-  var signaled: Bool
-  var stdout: [UInt8]
-  var stderr: String
-  var seconds: TimeInterval
-}
-
-/// A started process whose output goes to files (no pipe can fill up).
-private final class FaultRunning {
-  let process: Process
-  let scratch: URL
-  let started = Date()
-  let finished = DispatchSemaphore(value: 0)
-  var pid: pid_t { process.processIdentifier }
-
-  init(process: Process, scratch: URL) {
-    self.process = process
-    self.scratch = scratch
-  }
-
-  func wait(timeout: TimeInterval) -> FaultResult {
-    var timedOut = false
-    if finished.wait(timeout: .now() + timeout) == .timedOut {
-      timedOut = true
-      kill(pid, SIGKILL)
-      _ = finished.wait(timeout: .now() + 10)
-    }
-    let seconds = Date().timeIntervalSince(started)
-    let out = (try? Data(contentsOf: scratch.appendingPathComponent("stdout"))).map { Array($0) } ?? []
-    var err = (try? Data(contentsOf: scratch.appendingPathComponent("stderr"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    try? FileManager.default.removeItem(at: scratch)
-    if timedOut {
-      err += "\n[FaultTests: timed out after \(Int(timeout)) s and was killed]"
-      return FaultResult(status: -1, signaled: false, stdout: out, stderr: err, seconds: seconds)
-    }
-    return FaultResult(
-      status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal, stdout: out, stderr: err,
-      seconds: seconds)
-  }
-}
-
 private enum FaultRunner {
-  /// Variables that change kubeharden's behaviour and may leak in from the environment.
-  static let scrubbed: Set<String> = [
-    "GITHUB_ACTIONS", "NO_COLOR", "KUBEHARDEN_TEST_FAIL_WRITE", "KUBEHARDEN_TEST_DELETE_BEFORE_WRITE", "CLICOLOR_FORCE",
-  ]
-
-  static func start(_ executable: URL, _ args: [String], stdin: [UInt8]? = nil, cwd: URL? = nil, env: [String: String] = [:]) throws
-    -> FaultRunning
-  {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kubeharden-fault-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let inURL = scratch.appendingPathComponent("stdin")
-    _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin ?? []))
-    _ = FileManager.default.createFile(atPath: scratch.appendingPathComponent("stdout").path, contents: nil)
-    _ = FileManager.default.createFile(atPath: scratch.appendingPathComponent("stderr").path, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = args
-    if let cwd { process.currentDirectoryURL = cwd }
-    var environment = ProcessInfo.processInfo.environment.filter { !scrubbed.contains($0.key) }
-    environment.merge(env) { _, new in new }
-    process.environment = environment
-    process.standardInput = FileHandle(forReadingAtPath: stdin == nil ? "/dev/null" : inURL.path)
-    process.standardOutput = FileHandle(forWritingAtPath: scratch.appendingPathComponent("stdout").path)
-    process.standardError = FileHandle(forWritingAtPath: scratch.appendingPathComponent("stderr").path)
-    let running = FaultRunning(process: process, scratch: scratch)
-    process.terminationHandler = { [finished = running.finished] _ in finished.signal() }
-    try process.run()
-    return running
-  }
-
-  static func run(
-    _ executable: URL, _ args: [String], stdin: [UInt8]? = nil, cwd: URL? = nil, env: [String: String] = [:], timeout: TimeInterval = 120
-  ) -> FaultResult {
-    do {
-      return try start(executable, args, stdin: stdin, cwd: cwd, env: env).wait(timeout: timeout)
-    } catch {
-      return FaultResult(status: -1, signaled: false, stdout: [], stderr: "cannot run \(executable.path): \(error)", seconds: 0)
-    }
-  }
-
   /// What `kubeharden fix -` makes of `bytes` (the reference for a fixed file).
   static func referenceFix(_ bytes: [UInt8], binary: URL, cwd: URL) throws -> [UInt8] {
-    let result = run(binary, ["fix", "-"], stdin: bytes, cwd: cwd)
+    let result = runProcess(binary, ["fix", "-"], stdin: bytes, cwd: cwd)
     guard result.status == 0 else { throw FaultError("reference fix failed (\(result.status)): \(result.stderr)") }
     return result.stdout
   }
