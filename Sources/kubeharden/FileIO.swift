@@ -188,15 +188,14 @@ enum FileIO {
         throw FileIOError(description: "cannot write: permission denied")
       }
     }
-    let slash = target.utf8.lastIndex(of: UInt8(ascii: "/"))
-    let directory = slash.map { String(target[..<$0]) } ?? "."
-    let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+    let directory = folder(of: target)
+    let name = target.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(target[target.index(after: $0)...]) } ?? target
     let mode = identity.mode & 0o7777
     var temporary = ""
     var fd: Int32 = -1
     while fd < 0 {
       let serial = temporaryCounter.wrappingAdd(1, ordering: .relaxed).newValue
-      temporary = (directory.isEmpty ? "" : directory) + "/." + name + ".kubeharden-\(FileIO.processID)-\(serial)"
+      temporary = (directory == "/" ? "" : directory) + "/." + name + ".kubeharden-\(FileIO.processID)-\(serial)"
       fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
       if fd < 0 && errno != EEXIST {
         throw FileIOError(description: "cannot create a temporary file: \(String(cString: strerror(errno)))")
@@ -232,9 +231,9 @@ enum FileIO {
     for write in pending {
       let device = write.identity.device
       guard flushed[device] == nil else { continue }
-      let folder = open(directory(of: write.temporary), O_RDONLY | O_CLOEXEC)
-      flushed[device] = folder >= 0 && flushFileSystem(folder) == 0 ? 0 : errno
-      if folder >= 0 { close(folder) }
+      let fd = open(folder(of: write.temporary), O_RDONLY | O_CLOEXEC)
+      flushed[device] = fd >= 0 && flushFileSystem(fd) == 0 ? 0 : errno
+      if fd >= 0 { close(fd) }
     }
     var flushedWrites: [PendingWrite] = []
     for write in pending {
@@ -256,7 +255,7 @@ enum FileIO {
     }
     failures.merge(results.withLock { $0 }) { first, _ in first }
     // 3. The folders, so that the renames are on disk too.
-    for folder in Set(ready.map { directory(of: $0.target) }) {
+    for folder in Set(ready.map { folder(of: $0.target) }) {
       let fd = open(folder, O_RDONLY | O_CLOEXEC)
       if fd >= 0 {
         _ = fsync(fd)
@@ -306,9 +305,15 @@ enum FileIO {
     #endif
   }
 
-  static func directory(of path: String) -> String {
-    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
-    let folder = String(path[..<slash])
-    return folder.isEmpty ? "/" : folder
+  /// The folder of a path as written: "." for a bare name, "/" at the root; repeated and
+  /// trailing slashes ignored (like NSString's deletingLastPathComponent, without Foundation:
+  /// this runs for every file of a tree).
+  static func folder(of path: String) -> String {
+    var utf8 = Array(path.utf8)
+    while utf8.count > 1 && utf8.last == UInt8(ascii: "/") { utf8.removeLast() }
+    guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+    var end = slash
+    while end > 0 && utf8[end - 1] == UInt8(ascii: "/") { end -= 1 }
+    return end == 0 ? "/" : String(decoding: utf8[..<end], as: UTF8.self)
   }
 }

@@ -50,17 +50,6 @@ enum InputCollector {
     return inputs
   }
 
-  /// The folder part of a path as written ("" for a bare name), like NSString's
-  /// deletingLastPathComponent for the paths the walk produces, without Foundation (every file).
-  static func folder(of path: String) -> String {
-    var utf8 = Array(path.utf8)
-    while utf8.count > 1 && utf8.last == UInt8(ascii: "/") { utf8.removeLast() }
-    guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
-    var end = slash
-    while end > 0 && utf8[end - 1] == UInt8(ascii: "/") { end -= 1 }
-    return end == 0 ? "/" : String(decoding: utf8[..<end], as: UTF8.self)
-  }
-
   /// Whether a file name ends with .yaml, .yml or .json (any case). Bytes, not Foundation: this
   /// runs for every file of a tree.
   static func hasManifestExtension(_ name: String) -> Bool {
@@ -156,8 +145,7 @@ final class ConfigurationResolver: @unchecked Sendable {
     if let explicitPath {
       configPath = explicitPath
     } else {
-      let start = input.isStdin ? FileManager.default.currentDirectoryPath : InputCollector.folder(of: input.path)
-      let folder = start.isEmpty ? "." : start
+      let folder = input.isStdin ? FileManager.default.currentDirectoryPath : FileIO.folder(of: input.path)
       lock.lock()
       let known = found[folder]
       lock.unlock()
