@@ -86,12 +86,13 @@ public struct Pipeline: Sendable {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
         try Pipeline.rejectTemplates(document)  // edits never write braces
-        let pods = locator.podSpecs(in: document)
+        let editor = MappingEditor(document)
+        let pods = locator.podSpecs(in: editor)
         guard !pods.isEmpty else { return }
         if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
         let table = lines!
-        let editor = MappingEditor(document)
         var drafts: [(passID: String, severity: Severity, draft: Draft)] = []
+        drafts.reserveCapacity(16)
         for pod in pods {
           let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
           let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
@@ -110,6 +111,7 @@ public struct Pipeline: Sendable {
         }
         let planned = Planner(editor: editor).plan(drafts, lines: table, keepFindings: keepFindings)
         analysis.counts.add(planned.counts)
+        for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
         if keepFindings { analysis.findings += planned.findings }
         if !planned.edits.isEmpty {
           analysis.edits += planned.edits

@@ -15,7 +15,7 @@ struct Planner {
 
   func firstDuplicateKey(in mapping: NodeID) -> NodeID? {
     if let cached = duplicates.found.first(where: { $0.mapping == mapping }) { return cached.duplicate }
-    let duplicate = editor.duplicateKeys(in: mapping).first
+    let duplicate = editor.firstDuplicateKey(in: mapping)
     duplicates.found.append((mapping, duplicate))
     return duplicate
   }
@@ -23,8 +23,8 @@ struct Planner {
   enum Outcome {
     case satisfied
     case replace(NodeID)
-    case insert(mapping: NodeID, rest: [String])
-    case fill(value: NodeID, rest: [String])
+    case insert(mapping: NodeID, rest: ArraySlice<String>)
+    case fill(value: NodeID, rest: ArraySlice<String>)
     /// Append the missing items to an existing sequence.
     case append(sequence: NodeID, items: [NewValue])
     case refused(String)
@@ -35,7 +35,7 @@ struct Planner {
     var mapping = document.resolved(requirement.base)
     for (i, key) in requirement.path.enumerated() {
       let isLast = i == requirement.path.count - 1
-      var rest: [String] { Array(requirement.path[i...]) }  // only for the outcomes that need it
+      let rest = requirement.path[i...]  // shares the path's storage
       guard document.isMapping(mapping) else { return .refused("'\(requirement.path[i - 1])' is not a mapping") }
       // A mapping with a duplicate key means different things to different readers (the API
       // server keeps one, strict decoders reject it): never edit in or through it.
@@ -63,7 +63,7 @@ struct Planner {
         return .replace(value)
       }
       if document.isNull(value) || (document.isMapping(value) && document.isFlow(value) && document.firstChild(value) == nil) {
-        return .fill(value: value, rest: Array(requirement.path[(i + 1)...]))
+        return .fill(value: value, rest: requirement.path[(i + 1)...])
       }
       guard document.isMapping(value) else { return .refused("'\(key)' is not a mapping") }
       mapping = value
@@ -124,7 +124,10 @@ struct Planner {
   /// apply, and what those edits do to the document's data (for the check before writing).
   struct Plan {
     var findings: [Finding]
+    /// Counts of the findings that are not fixable (exempted, unfixable).
     var counts: FindingCounts
+    /// Fixable findings per pass, in first-seen order.
+    var fixable: [(passID: String, count: Int)]
     var edits: [Edit]
     var changes: [DataChange]
   }
@@ -132,31 +135,46 @@ struct Planner {
   /// Plans every draft of a document.
   /// With `keepFindings` false only `counts` are filled (no finding, message or fix is built).
   func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations, keepFindings: Bool = true) -> Plan {
-    // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
-    var outcomes: [[Outcome]] = []
-    var statuses: [FindingStatus] = []
-    outcomes.reserveCapacity(drafts.count)
-    statuses.reserveCapacity(drafts.count)
     // The fields used below, read once: reading a field through `drafts[index]` copies the
     // whole (passID, severity, draft) element, with its texts' closures and arrays.
     let passIDs = drafts.map(\.passID)
-    let requirements = drafts.map(\.draft.requirements)
     let initialStatuses = drafts.map(\.draft.status)
+    // Requirements of all drafts in one flat array (a draft's are `first[d]..<first[d + 1]`),
+    // with their outcomes and groups beside them: no array per draft.
+    var requirements: [Requirement] = []
+    var first: [Int] = []
+    first.reserveCapacity(drafts.count + 1)
+    for draft in drafts {
+      first.append(requirements.count)
+      requirements += draft.draft.requirements
+    }
+    first.append(requirements.count)
+    // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
+    var outcomes: [Outcome] = []
+    outcomes.reserveCapacity(requirements.count)
+    var statuses: [FindingStatus] = []
+    statuses.reserveCapacity(drafts.count)
     for index in drafts.indices {
-      let resolved = initialStatuses[index].isFixable ? requirements[index].map(resolve) : []
-      outcomes.append(resolved)
       var status = initialStatuses[index]
-      for outcome in resolved {
-        if case .refused(let reason) = outcome { status = .unfixable(reason: reason); break }
+      for r in first[index]..<first[index + 1] {
+        guard status.isFixable else {
+          outcomes.append(.satisfied)
+          continue
+        }
+        let outcome = resolve(requirements[r])
+        if case .refused(let reason) = outcome { status = .unfixable(reason: reason) }
+        outcomes.append(outcome)
       }
       statuses.append(status)
     }
     // 2. Group the requirements of fixable drafts by the node they edit (a few groups per
-    // document: an array searched linearly).
+    // document: an array searched linearly). `groupOf[r]` is requirement r's group, or -1.
     var groups: [Group] = []
-    var draftGroups: [[Int]] = Array(repeating: [], count: drafts.count)
+    var groupOf = [Int](repeating: -1, count: requirements.count)
     for index in drafts.indices where statuses[index].isFixable {
-      for (requirement, outcome) in zip(requirements[index], outcomes[index]) {
+      for r in first[index]..<first[index + 1] {
+        let requirement = requirements[r]
+        let outcome = outcomes[r]
         let key: GroupKey
         switch outcome {
         case .satisfied, .refused: continue
@@ -174,13 +192,17 @@ struct Planner {
         }
         switch outcome {
         case .replace: if groups[group].replacement == nil { groups[group].replacement = requirement.value }
-        case .insert(_, let rest), .fill(_, let rest): groups[group].tree.add(rest[...], requirement.value)
+        case .insert(_, let rest), .fill(_, let rest): groups[group].tree.add(rest, requirement.value)
         case .append(_, let items):
           for item in items where !groups[group].items.contains(item) { groups[group].items.append(item) }
         case .satisfied, .refused: break
         }
-        if !draftGroups[index].contains(group) { draftGroups[index].append(group) }
+        groupOf[r] = group
       }
+    }
+    /// The groups a draft's requirements landed in (a group may repeat; callers do not mind).
+    func draftGroups(_ index: Int) -> LazyFilterSequence<ArraySlice<Int>> {
+      groupOf[first[index]..<first[index + 1]].lazy.filter { $0 >= 0 }
     }
     // 3. Render each group once.
     for group in groups.indices {
@@ -214,25 +236,32 @@ struct Planner {
         groups[group].error = error.reason
       }
     }
-    // 4. Findings with their fixes. Counts are gathered in a small array (a few passes), then
-    // added to the dictionary once per pass.
+    // 4. Findings with their fixes. Fixable counts are gathered in a small array (a few
+    // passes); the caller adds them to its totals.
     var findings: [Finding] = []
     var counts = FindingCounts()
     var fixable: [(passID: String, count: Int)] = []
     for index in drafts.indices {
       var status = statuses[index]
       var fix: Fix?
+      let hasRequirements = first[index] < first[index + 1]
       if status.isFixable {
-        if let failed = draftGroups[index].lazy.compactMap({ groups[$0].error }).first {
+        if let failed = draftGroups(index).compactMap({ groups[$0].error }).first {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
-          if draftGroups[index].isEmpty && !requirements[index].isEmpty { continue }
-          if draftGroups[index].isEmpty { status = .unfixable(reason: "no automatic fix") }
+          let grouped = draftGroups(index).first != nil
+          if !grouped && hasRequirements { continue }
+          if !grouped { status = .unfixable(reason: "no automatic fix") }
         } else {
           let item = drafts[index]
-          let fixEdits = draftGroups[index].flatMap { groups[$0].edits }
-          if fixEdits.isEmpty && !item.draft.requirements.isEmpty { continue }  // already satisfied
+          var seen: [Int] = []
+          var fixEdits: [Edit] = []
+          for group in draftGroups(index) where !seen.contains(group) {
+            seen.append(group)
+            fixEdits += groups[group].edits
+          }
+          if fixEdits.isEmpty && hasRequirements { continue }  // already satisfied
           fix =
             fixEdits.isEmpty
             ? nil
@@ -258,12 +287,11 @@ struct Planner {
           passID: item.passID, severity: item.draft.severity ?? item.severity, message: item.draft.message, range: range,
           start: lines.location(of: range.lowerBound), end: lines.location(of: range.upperBound), status: status, fix: fix))
     }
-    for (passID, count) in fixable { counts.fixableByPass[passID, default: 0] += count }
     // 5. Edits of groups whose drafts all became unfixable are not applied.
     var used = [Bool](repeating: false, count: groups.count)
     for index in drafts.indices where initialStatuses[index].isFixable && statuses[index].isFixable {
-      if draftGroups[index].allSatisfy({ groups[$0].error == nil }) {
-        for group in draftGroups[index] { used[group] = true }
+      if draftGroups(index).allSatisfy({ groups[$0].error == nil }) {
+        for group in draftGroups(index) { used[group] = true }
       }
     }
     var usedEdits: [Edit] = []
@@ -272,7 +300,7 @@ struct Planner {
       usedEdits += groups[group].edits
       if let change = groups[group].change { changes.append(change) }
     }
-    return Plan(findings: findings, counts: counts, edits: usedEdits, changes: changes)
+    return Plan(findings: findings, counts: counts, fixable: fixable, edits: usedEdits, changes: changes)
   }
 
   /// The node a group of requirements edits, and how.

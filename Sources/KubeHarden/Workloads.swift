@@ -88,10 +88,14 @@ public struct PodSpecView: Sendable {
 
   /// The annotations of the object and of its pod template, in that order.
   public func annotations(_ editor: MappingEditor) -> [MappingEntry] {
-    metadata.flatMap { metadata -> [MappingEntry] in
-      guard let annotations = editor.value(at: ["annotations"], in: metadata), document.isMapping(annotations) else { return [] }
-      return document.entries(annotations)
+    var entries: [MappingEntry] = []
+    for metadata in metadata {
+      guard let found = editor.lookup(metadata, "annotations") else { continue }
+      let annotations = document.resolved(found.value)
+      guard document.isMapping(annotations) else { continue }
+      for entry in document.eachEntry(annotations) { entries.append(entry) }
     }
+    return entries
   }
 }
 
@@ -101,15 +105,18 @@ public struct WorkloadLocator: Sendable {
 
   public init(extraPaths: [PodTemplatePath] = []) { self.extraPaths = extraPaths }
 
-  public func podSpecs(in document: Document) -> [PodSpecView] {
-    guard let root = document.root else { return [] }
+  public func podSpecs(in document: Document) -> [PodSpecView] { podSpecs(in: MappingEditor(document)) }
+
+  /// The pod specs of `editor`'s document, read through that editor.
+  public func podSpecs(in editor: MappingEditor) -> [PodSpecView] {
+    guard let root = editor.document.root else { return [] }
     var result: [PodSpecView] = []
-    collect(document, object: root, depth: 0, into: &result)
+    collect(editor, object: root, depth: 0, into: &result)
     return result
   }
 
-  func collect(_ document: Document, object: NodeID, depth: Int, into result: inout [PodSpecView]) {
-    let editor = MappingEditor(document)
+  func collect(_ editor: MappingEditor, object: NodeID, depth: Int, into result: inout [PodSpecView]) {
+    let document = editor.document
     let object = document.resolved(object)
     guard document.isMapping(object), depth < 8 else { return }
     guard let kind = editor.lookup(object, "kind").flatMap({ document.string($0.value) }),
@@ -118,7 +125,7 @@ public struct WorkloadLocator: Sendable {
     if kind == "List" || (kind.hasSuffix("List") && kind.count > 4) {
       if let items = editor.lookup(object, "items")?.value, document.isSequence(document.resolved(items)) {
         for item in document.items(document.resolved(items)) {
-          collect(document, object: item, depth: depth + 1, into: &result)
+          collect(editor, object: item, depth: depth + 1, into: &result)
         }
       }
       return
@@ -179,10 +186,13 @@ public struct WorkloadLocator: Sendable {
     // `group/version`, or `version` for the core group. A slash with nothing on one side (`/`,
     // `apps/`, `/v1`) is no API version at all: not a workload (the fuzzer found that `/` used
     // to crash here).
-    let parts = apiVersion.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-    if parts.count == 2 && (parts[0].isEmpty || parts[1].isEmpty) { return nil }
-    let group = parts.count == 2 ? String(parts[0]) : ""
-    guard PodTemplatePath.coreGroups.contains(group) else { return nil }
+    let utf8 = apiVersion.utf8
+    var group = Substring("")
+    if let slash = utf8.firstIndex(of: UInt8(ascii: "/")) {
+      if slash == utf8.startIndex || utf8.index(after: slash) == utf8.endIndex { return nil }
+      group = apiVersion[..<slash]
+    }
+    guard PodTemplatePath.coreGroups.contains(String(group)) else { return nil }
     if kind == "Pod" || kind == "PodTemplate" || kind == "ReplicationController" { guard group == "" else { return nil } }
     return PodTemplatePath.builtIn[kind]
   }
@@ -191,11 +201,13 @@ public struct WorkloadLocator: Sendable {
   /// (`securityContext.windowsOptions.hostProcess: true`): a Windows pod even without `spec.os`.
   func isHostProcess(_ editor: MappingEditor, spec: NodeID, containers: [ContainerView]) -> Bool {
     let document = editor.document
-    let path = ["securityContext", "windowsOptions", "hostProcess"]
-    return ([spec] + containers.map(\.node)).contains { base in
-      editor.value(at: path, in: base).flatMap { document.bool($0) } == true
+    func isHostProcess(_ base: NodeID) -> Bool {
+      editor.value(at: WorkloadLocator.hostProcessPath, in: base).flatMap { document.bool($0) } == true
     }
+    return isHostProcess(spec) || containers.contains { isHostProcess($0.node) }
   }
+
+  static let hostProcessPath = ["securityContext", "windowsOptions", "hostProcess"]
 
   /// Whether any key under `object` is a strategic-merge patch directive (`$patch`,
   /// `$setElementOrder/...`, `$retainKeys`, `$deleteFromPrimitiveList/...`).

@@ -165,6 +165,7 @@ extension Document {
       // Open collections, innermost last: closed (with their appended content) once the walk
       // in document order leaves their subtree.
       var open: [Int32] = []
+      open.reserveCapacity(32)  // nesting depth: one allocation, not one per doubling
       func close(_ id: Int32, _ writer: inout FingerprintWriter) {
         let isMapping = nodes[Int(id)].kind == .mapping
         if isMapping {

@@ -86,6 +86,40 @@ public struct MappingEditor: Sendable {
     document.scalar(key, equals: "<<") && document.isPlainUntagged(key)
   }
 
+  /// The first key of `mapping` that repeats an earlier key, if any (no array: small mappings
+  /// are compared pairwise in place).
+  public func firstDuplicateKey(in mapping: NodeID) -> NodeID? {
+    var count = 0
+    var child = document.firstChild(mapping)
+    while let k = child {
+      if document.isScalar(k) && !isMergeKey(k) {
+        count += 1
+        if count > 24 { return duplicateKeys(in: mapping).first }
+        var earlier = document.firstChild(mapping)
+        while let e = earlier, e != k {
+          if document.isScalar(e) && document.scalarValuesEqual(e, k) && !isMergeKey(e) { return k }
+          earlier = document.nextSibling(e).flatMap { document.nextSibling($0) }
+        }
+      }
+      child = document.nextSibling(k).flatMap { document.nextSibling($0) }
+    }
+    return nil
+  }
+
+  /// Whether `key` is written more than once in `mapping`.
+  public func isDuplicated(_ key: String, in mapping: NodeID) -> Bool {
+    var seen = false
+    var child = document.firstChild(mapping)
+    while let k = child {
+      if document.isScalar(k) && document.scalar(k, equals: key) && !isMergeKey(k) {
+        if seen { return true }
+        seen = true
+      }
+      child = document.nextSibling(k).flatMap { document.nextSibling($0) }
+    }
+    return false
+  }
+
   /// Keys written more than once in `mapping` (libyaml accepts them silently).
   public func duplicateKeys(in mapping: NodeID) -> [NodeID] {
     var keys: [NodeID] = []

@@ -12,15 +12,15 @@ enum WindowsRules {
 extension Pass {
   /// The drafts of a pass that wants one boolean in every container's `securityContext`.
   func containerBoolean(
-    _ pod: PodSpecView, context: PassContext, field: String, desired: Bool, groups: Set<ContainerGroup> = Set(ContainerGroup.allCases),
+    _ pod: PodSpecView, context: PassContext, field: String, desired: Bool,
     problem: @escaping @Sendable (ContainerView, Bool?) -> String, blocker: (ContainerView) -> String? = { _ in nil }
   ) -> [Draft] {
     var drafts: [Draft] = []
     let path = ["securityContext", field]
-    for container in pod.containers where groups.contains(container.group) {
+    for container in pod.containers {
       // A field written twice means different things to different readers: report, never guess.
       if let securityContext = context.value(container.node, ["securityContext"]), context.document.isMapping(securityContext),
-        context.editor.duplicateKeys(in: securityContext).contains(where: { context.document.scalar($0, equals: field) })
+        context.editor.isDuplicated(field, in: securityContext)
       {
         drafts.append(
           Draft(
