@@ -91,7 +91,7 @@ public struct Pipeline: Sendable {
         guard !pods.isEmpty else { return }
         if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
         let table = lines!
-        var drafts: [(passID: String, severity: Severity, draft: Draft)] = []
+        var drafts: [Planner.Input] = []
         drafts.reserveCapacity(16)
         for pod in pods {
           let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
@@ -105,7 +105,7 @@ public struct Pipeline: Sendable {
                   draft.requirements = []
                 }
               }
-              drafts.append((id, severity, draft))
+              drafts.append(Planner.Input(passID: id, severity: severity, draft: draft))
             }
           }
         }

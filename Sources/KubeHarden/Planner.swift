@@ -120,6 +120,14 @@ struct Planner {
     }
   }
 
+  /// A pass's draft, as handed to `plan`. A struct, not a tuple: arrays of tuples are copied
+  /// and destroyed through the runtime's generic tuple witnesses, element by element.
+  struct Input {
+    var passID: String
+    var severity: Severity
+    var draft: Draft
+  }
+
   /// What `plan` returns: located findings with their fixes (when kept), counts, the edits to
   /// apply, and what those edits do to the document's data (for the check before writing).
   struct Plan {
@@ -134,9 +142,9 @@ struct Planner {
 
   /// Plans every draft of a document.
   /// With `keepFindings` false only `counts` are filled (no finding, message or fix is built).
-  func plan(_ drafts: [(passID: String, severity: Severity, draft: Draft)], lines: Locations, keepFindings: Bool = true) -> Plan {
+  func plan(_ drafts: [Input], lines: Locations, keepFindings: Bool = true) -> Plan {
     // The fields used below, read once: reading a field through `drafts[index]` copies the
-    // whole (passID, severity, draft) element, with its texts' closures and arrays.
+    // whole element, with its texts' closures and arrays.
     let passIDs = drafts.map(\.passID)
     let initialStatuses = drafts.map(\.draft.status)
     // Requirements of all drafts in one flat array (a draft's are `first[d]..<first[d + 1]`),
