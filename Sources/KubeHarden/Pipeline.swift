@@ -82,11 +82,12 @@ public struct Pipeline: Sendable {
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: Locations?
     let passes = self.passes
+    let renderCache = MappingEditor.RenderCache()  // this worker's, for every document of the file
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
         analysis.documents += 1
         try Pipeline.rejectTemplates(document)  // edits never write braces
-        let editor = MappingEditor(document)
+        let editor = MappingEditor(document, renderCache: renderCache)
         let pods = locator.podSpecs(in: editor)
         guard !pods.isEmpty else { return }
         if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Why an edit was not made: the layer refuses rather than guess.
 public struct EditRefusal: Error, Sendable, Hashable, CustomStringConvertible {
   public var reason: String
@@ -25,12 +23,18 @@ public struct KeyLookup: Sendable, Hashable {
 public struct MappingEditor: Sendable {
   public let document: Document
   public let style: LocalStyle
+  /// Blocks rendered so far by the worker that owns this editor, if it keeps them.
+  let renderCache: RenderCache?
   var source: SourceBuffer { document.source }
   var bytes: [UInt8] { document.source.bytes }
 
-  public init(_ document: Document) {
+  /// An editor for `document`. A worker that edits document after document passes the same
+  /// `renderCache` to each of its editors: real files insert the same block into container
+  /// after container, so most blocks are then rendered once per worker.
+  public init(_ document: Document, renderCache: RenderCache? = nil) {
     self.document = document
     self.style = LocalStyle(document)
+    self.renderCache = renderCache
   }
 
   // MARK: Reading
@@ -398,6 +402,14 @@ public struct MappingEditor: Sendable {
     return Edit(range: at..<at, replacement: text, order: order)
   }
 
+  /// Rendered blocks by content and layout, kept by one worker for the editors it makes
+  /// (see `init`). Not locked: a cache is used by one thread at a time, never shared (a cache
+  /// shared by all workers cost a contended lock per insertion).
+  public final class RenderCache: @unchecked Sendable {
+    var blocks: [RenderKey: [String]] = [:]
+    public init() {}
+  }
+
   struct RenderKey: Hashable {
     var entries: [NewEntry]
     var indent: Int
@@ -424,22 +436,14 @@ public struct MappingEditor: Sendable {
     }
   }
 
-  /// Rendered blocks by content and layout: real files insert the same block into container
-  /// after container, so most insertions are rendered once per process.
-  static let renderCache = Mutex<[RenderKey: [String]]>([:])
-
-  /// Empties the render cache (for leak checkers; see Fuzz/FuzzYAML.swift).
-  static func clearRenderCache() { renderCache.withLock { $0.removeAll() } }
-
   /// Lines (without breaks) for `entries` as a block mapping at `indent`.
   func renderBlock(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
+    guard let renderCache else { return renderBlockUncached(entries, indent: indent, step: step, sequenceIndent: sequenceIndent) }
     let key = RenderKey(entries: entries, indent: indent, step: step, sequenceIndent: sequenceIndent)
-    if let cached = MappingEditor.renderCache.withLock({ $0[key] }) { return cached }
+    if let cached = renderCache.blocks[key] { return cached }
     let lines = renderBlockUncached(entries, indent: indent, step: step, sequenceIndent: sequenceIndent)
-    MappingEditor.renderCache.withLock { cache in
-      if cache.count > 4096 { cache.removeAll() }
-      cache[key] = lines
-    }
+    if renderCache.blocks.count > 4096 { renderCache.blocks.removeAll() }
+    renderCache.blocks[key] = lines
     return lines
   }
 
