@@ -44,23 +44,23 @@ public struct Pipeline: Sendable {
     } catch {
       return FileReport(path: path, original: bytes, error: error)
     }
+    if let problem = analysis.problem {
+      return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
+    }
     guard !analysis.edits.isEmpty else {
       return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts)
     }
-    let fixed: [UInt8]
     let ordered: [Edit]
     do {
-      let set = EditSet(analysis.edits)
-      ordered = try set.sorted()
-      fixed = try set.apply(to: bytes)
+      ordered = try EditSet(analysis.edits).sorted()
     } catch {
       return FileReport(
         path: path, original: bytes, findings: analysis.findings, counts: analysis.counts,
         error: FileError(message: "internal error: passes \(passIDs(analysis.counts)) produced overlapping edits; nothing was written"))
     }
-    if let problem = verify(analysis, fixed: fixed) {
-      return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
-    }
+    // Every edited document was checked as it was planned (`verify`). A part of a split file is
+    // written by the caller from its edits: its own fixed text is not built.
+    let fixed = keepEdits ? nil : EditSet.applying(ordered, to: bytes)
     return FileReport(
       path: path, original: bytes, edits: keepFindings || keepEdits ? ordered : [], fixed: fixed, findings: analysis.findings,
       counts: analysis.counts)
@@ -70,10 +70,8 @@ public struct Pipeline: Sendable {
     var findings: [Finding] = []
     var counts = FindingCounts()
     var edits: [Edit] = []
-    var documents = 0
-    /// For each document that gets edits, the fingerprint of its data with the planned changes
-    /// made: the fixed text must have exactly this data.
-    var fingerprints: [Int: Int] = [:]
+    /// The first edited document whose fixed text failed the check before writing.
+    var problem: FileError?
   }
 
   /// Reads, checks and plans one file.
@@ -85,7 +83,6 @@ public struct Pipeline: Sendable {
     let renderCache = MappingEditor.RenderCache()  // this worker's, for every document of the file
     do {
       try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
-        analysis.documents += 1
         try Pipeline.rejectTemplates(document)  // edits never write braces
         let editor = MappingEditor(document, renderCache: renderCache)
         let pods = locator.podSpecs(in: editor)
@@ -115,8 +112,10 @@ public struct Pipeline: Sendable {
         for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
         if keepFindings { analysis.findings += planned.findings }
         if !planned.edits.isEmpty {
+          if analysis.problem == nil {
+            analysis.problem = verify(document, edits: planned.edits, changes: planned.changes, passes: planned.fixable.map(\.passID))
+          }
           analysis.edits += planned.edits
-          analysis.fingerprints[document.index] = document.fingerprint(applying: planned.changes)
         }
       }
     } catch {
@@ -153,28 +152,46 @@ public struct Pipeline: Sendable {
     }
   }
 
-  /// Checks the fixed text before it is written: it parses, has the same documents, and the
-  /// data of every edited document is exactly the original data with the planned changes made
-  /// (nothing else changed, every new key and value where it was meant to go). Costs one more
-  /// libyaml pass over the fixed text; no tree is built.
-  func verify(_ analysis: Analysis, fixed: [UInt8]) -> FileError? {
-    var limits = self.limits
-    limits.maxBytes = max(limits.maxBytes, fixed.count)  // the additions are ours
-    let again: (documents: Int, fingerprints: [Int: Int])
+  /// Checks one document's edits before anything is written: the document's text with its
+  /// edits, parsed on its own, must be exactly one document whose data is the original data
+  /// with the planned changes made (nothing else changed, every new key and value where it was
+  /// meant to go), and must still end with a line break where the original did. One libyaml
+  /// pass over the edited document, compared with its tree as it goes.
+  ///
+  /// Checking document by document checks the whole file: edits stay inside their document,
+  /// the text between documents is untouched, and a document that still ends with a line break
+  /// leaves the next document's `---` at the start of its line, so the stream splits into the
+  /// same documents as before and each one parses as it does on its own.
+  func verify(_ document: Document, edits: [Edit], changes: [DataChange], passes: [String]) -> FileError? {
+    var names: String { Set(passes).sorted().joined(separator: ", ") }  // for messages only
+    let ordered: [Edit]
     do {
-      again = try YAMLParser.fingerprints(SourceBuffer(fixed), limits: limits, of: Set(analysis.fingerprints.keys))
+      ordered = try EditSet(edits).sorted()
     } catch {
-      return FileError(
-        message: "the fixed text does not parse (\(error.message)); passes \(passIDs(analysis.counts)); nothing was written")
+      return FileError(message: "internal error: passes \(names) produced overlapping edits; nothing was written")
     }
-    guard again.documents == analysis.documents else {
-      return FileError(message: "the fixed text has \(again.documents) documents instead of \(analysis.documents); nothing was written")
+    let range = document.standaloneRange
+    guard ordered.allSatisfy({ range.lowerBound <= $0.range.lowerBound && $0.range.upperBound <= range.upperBound }) else {
+      return FileError(message: "internal error: passes \(names) edit outside document \(document.index + 1); nothing was written")
     }
-    for (index, fingerprint) in analysis.fingerprints.sorted(by: { $0.key < $1.key }) where again.fingerprints[index] != fingerprint {
+    return verify(document, fixedText: EditSet.applying(ordered, to: document.source.bytes, in: range), changes: changes, passes: names)
+  }
+
+  /// Checks `fixedText`, the text of `document` with the edits of `passes` applied (see above).
+  func verify(_ document: Document, fixedText: [UInt8], changes: [DataChange], passes: @autoclosure () -> String) -> FileError? {
+    let bytes = document.source.bytes
+    let range = document.standaloneRange
+    func endsWithBreak<C: BidirectionalCollection<UInt8>>(_ text: C) -> Bool {
+      text.last == UInt8(ascii: "\n") || text.last == UInt8(ascii: "\r")
+    }
+    if !range.isEmpty && endsWithBreak(bytes[range]) && !endsWithBreak(fixedText) {
       return FileError(
-        message:
-          "the fixed text of document \(index + 1) does not hold exactly the original data with the planned changes (passes \(passIDs(analysis.counts))); nothing was written"
-      )
+        message: "the fixed text of document \(document.index + 1) no longer ends with a line break (passes \(passes())); nothing was written")
+    }
+    var limits = self.limits
+    limits.maxBytes = max(limits.maxBytes, fixedText.count)  // the additions are ours
+    if let mismatch = document.mismatch(in: SourceBuffer(fixedText), applying: changes, limits: limits) {
+      return FileError(message: "the fixed text of document \(document.index + 1) \(mismatch) (passes \(passes())); nothing was written")
     }
     return nil
   }

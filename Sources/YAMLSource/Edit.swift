@@ -77,17 +77,23 @@ public struct EditSet: Sendable {
 
   /// Applies the edits to `bytes`.
   public func apply(to bytes: [UInt8]) throws(OverlappingEditsError) -> [UInt8] {
-    let ordered = try sorted()
+    EditSet.applying(try sorted(), to: bytes)
+  }
+
+  /// `bytes[range]` (all of `bytes` when nil) with `ordered` (from `sorted()`, all inside
+  /// `range`) applied.
+  public static func applying(_ ordered: [Edit], to bytes: [UInt8], in range: Range<Int>? = nil) -> [UInt8] {
+    let range = range ?? 0..<bytes.count
     var out: [UInt8] = []
-    out.reserveCapacity(bytes.count + ordered.reduce(0) { $0 + $1.replacement.count })
-    var cursor = 0
+    out.reserveCapacity(range.count + ordered.reduce(0) { $0 + $1.replacement.count })
+    var cursor = range.lowerBound
     for edit in ordered {
-      let lower = min(max(edit.range.lowerBound, cursor), bytes.count)
+      let lower = min(max(edit.range.lowerBound, cursor), range.upperBound)
       out.append(contentsOf: bytes[cursor..<lower])
       out.append(contentsOf: edit.replacement)
-      cursor = max(cursor, min(edit.range.upperBound, bytes.count))
+      cursor = max(cursor, min(edit.range.upperBound, range.upperBound))
     }
-    out.append(contentsOf: bytes[cursor...])
+    out.append(contentsOf: bytes[cursor..<range.upperBound])
     return out
   }
 

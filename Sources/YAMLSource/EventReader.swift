@@ -1,6 +1,7 @@
 internal import CLibYAML
 
-/// Reads a YAML stream with libyaml's event parser into `Document` trees.
+/// Reads a YAML stream with libyaml's event parser into `Document` trees, and compares a text's
+/// events with a document's data (`Document.mismatch`, the check before writing).
 ///
 /// This is the only file that imports libyaml. Marks are converted from libyaml's Unicode-scalar
 /// indexes to byte offsets with a forward cursor (events arrive in source order), so the
@@ -22,20 +23,9 @@ public enum YAMLParser {
     try events(of: source, limits: limits) { (event) throws(YAMLError) in try reader.handle(&event, body) }
   }
 
-  /// The data fingerprint (`Document.fingerprint()`) of each document of `source` whose index
-  /// is in `wanted` (every document when nil), from libyaml's events alone: no tree is built.
-  /// Returns the number of documents and the fingerprints by document index.
-  public static func fingerprints(
-    _ source: SourceBuffer, limits: ParseLimits = .default, of wanted: Set<Int>? = nil
-  ) throws(YAMLError) -> (documents: Int, fingerprints: [Int: Int]) {
-    var reader = FingerprintReader(source: source, limits: limits, wanted: wanted)
-    try events(of: source, limits: limits) { (event) throws(YAMLError) in try reader.handle(&event) }
-    return (reader.documentIndex, reader.fingerprints)
-  }
-
   /// Runs libyaml over `source` after the size and encoding checks and hands every event to
   /// `handle` until the end of the stream; libyaml's errors become located `YAMLError`s. The
-  /// one event loop of both readers (trees and fingerprints).
+  /// one event loop of the tree reader and of data comparison (`Document.mismatch`).
   static func events(
     of source: SourceBuffer, limits: ParseLimits, _ handle: (inout yaml_event_t) throws(YAMLError) -> Void
   ) throws(YAMLError) {
@@ -335,66 +325,134 @@ extension YAMLParser {
   }
 }
 
-/// Feeds libyaml's events straight into `FingerprintWriter`, for the documents wanted.
-private struct FingerprintReader {
-  let source: SourceBuffer
-  let limits: ParseLimits
-  let wanted: Set<Int>?
-  var writer = FingerprintWriter()
-  var fingerprints: [Int: Int] = [:]
-  var documentIndex = 0
-  var recording = false
-  var depth = 0
-  /// Anchored nodes of the current document: a scalar's value, or a collection's kind.
+extension Document {
+  /// Whether `text` is exactly one YAML document whose data is this document's data with
+  /// `changes` made: the same kinds in the same order, every scalar with the same value and
+  /// type (a plain untagged scalar that reads as null, bool or number is not a string, every
+  /// other scalar is; so `"x"` and `x` are the same data, `"true"` and `true` are not), aliases
+  /// to the same values, and each change exactly where it was planned. Blind to layout,
+  /// comments and quoting that keeps a value's type. Returns nil when the data is as expected.
+  ///
+  /// One libyaml pass over `text`, compared event by event with this document's tree as it
+  /// goes (no tree is built, nothing is hashed); stops at the first difference.
+  public func mismatch(in text: SourceBuffer, applying changes: [DataChange] = [], limits: ParseLimits = .default) -> DataMismatch? {
+    nodes.withUnsafeBufferPointer { nodes in
+      values.withUnsafeBufferPointer { values in
+        var comparer = DataComparer(nodes: nodes, values: values, expected: ExpectedData(nodes, changes: changes))
+        do throws(YAMLError) {
+          // After the first difference the rest is only parsed: a text that does not parse is
+          // reported as such, whatever came first.
+          try YAMLParser.events(of: text, limits: limits) { (event) throws(YAMLError) in
+            if comparer.mismatch == nil { _ = comparer.accept(&event) }
+          }
+        } catch {
+          return DataMismatch(kind: .doesNotParse("line \(error.line), column \(error.column): \(error.message)"))
+        }
+        if let mismatch = comparer.mismatch { return mismatch }
+        if comparer.documents != 1 { return DataMismatch(kind: .documents(comparer.documents)) }
+        return nil
+      }
+    }
+  }
+}
+
+/// Compares libyaml's events of a text with the expected data, event by event.
+struct DataComparer {
+  let nodes: UnsafeBufferPointer<NodeRecord>
+  let values: UnsafeBufferPointer<UInt8>
+  var expected: ExpectedData
+  var documents = 0
+  var mismatch: DataMismatch?
+  /// Anchors seen in the text: a scalar's value, or a collection's kind.
   var anchors: [[UInt8]: (value: [UInt8]?, kind: NodeKind)] = [:]
 
-  init(source: SourceBuffer, limits: ParseLimits, wanted: Set<Int>?) {
-    self.source = source
-    self.limits = limits
-    self.wanted = wanted
+  init(nodes: UnsafeBufferPointer<NodeRecord>, values: UnsafeBufferPointer<UInt8>, expected: ExpectedData) {
+    self.nodes = nodes
+    self.values = values
+    self.expected = expected
   }
 
-  /// Hashes one event (stream events are handled by `YAMLParser.events`).
-  mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) {
+  /// The value bytes of a scalar record.
+  func value(_ r: NodeRecord) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(rebasing: values[Int(r.value)..<Int(r.value) + Int(r.valueLength)])
+  }
+
+  /// Checks one event; false (with `mismatch` set) at the first difference.
+  mutating func accept(_ event: inout yaml_event_t) -> Bool {
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
-      recording = wanted?.contains(documentIndex) ?? true
-      anchors = [:]
-      depth = 0
+      documents += 1
+      if documents > 1 { return fail(.documents(documents)) }
     case YAML_DOCUMENT_END_EVENT:
-      if recording { fingerprints[documentIndex] = writer.finish() }
-      documentIndex += 1
+      if expected.next() != nil { return fail(.data) }
     case YAML_SCALAR_EVENT:
-      guard recording else { break }
       let scalar = event.data.scalar
       let value = UnsafeBufferPointer(start: scalar.value, count: scalar.length)
-      writer.scalar(value, plainUntagged: scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil)
+      let plainUntagged = scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nil
+      guard matchesScalar(value, plainUntagged: plainUntagged) else { return fail(.data) }
       if let anchor = scalar.anchor { anchors[YAMLParser.anchorName(anchor)] = (Array(value), .scalar) }
     case YAML_ALIAS_EVENT:
-      guard recording else { break }
+      guard case .node(let id) = expected.next(), nodes[Int(id)].kind == .alias else { return fail(.data) }
       let target = event.data.alias.anchor.flatMap { anchors[YAMLParser.anchorName($0)] }
-      if let value = target?.value {
-        value.withUnsafeBufferPointer { writer.alias(scalar: $0, kind: .scalar) }
+      let want = nodes[Int(id)].value
+      if want >= 0 {
+        let t = nodes[Int(want)]
+        if t.kind == .scalar {
+          guard let found = target?.value, found.elementsEqual(value(t)) else { return fail(.data) }
+        } else {
+          guard let target, target.value == nil, target.kind == t.kind else { return fail(.data) }
+        }
       } else {
-        writer.alias(scalar: nil, kind: target?.kind)
+        guard target == nil else { return fail(.data) }
       }
     case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
       let isMapping = event.type == YAML_MAPPING_START_EVENT
-      if depth >= limits.maxDepth {
-        let location = LineTable(source).location(of: min(Int(event.start_mark.index), source.count))
-        throw YAMLError(line: location.line, column: location.column, message: "collections nested deeper than \(limits.maxDepth) levels")
+      switch expected.next() {
+      case .node(let id):
+        guard nodes[Int(id)].kind == (isMapping ? .mapping : .sequence) else { return fail(.data) }
+      case .open(let mapping):
+        guard mapping == isMapping else { return fail(.data) }
+      default:
+        return fail(.data)
       }
-      depth += 1
-      guard recording else { break }
-      writer.open(mapping: isMapping)
       let anchor = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
       if let anchor { anchors[YAMLParser.anchorName(anchor)] = (nil, isMapping ? .mapping : .sequence) }
     case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-      depth -= 1
-      guard recording else { break }
-      writer.close(mapping: event.type == YAML_MAPPING_END_EVENT)
+      guard case .close(let mapping) = expected.next(), mapping == (event.type == YAML_MAPPING_END_EVENT) else { return fail(.data) }
     default:
       break
     }
+    return true
+  }
+
+  /// Whether a scalar of the text is the next expected item: the same value and type.
+  mutating func matchesScalar(_ value: UnsafeBufferPointer<UInt8>, plainUntagged: Bool) -> Bool {
+    func isString(_ bytes: UnsafeBufferPointer<UInt8>, plainUntagged: Bool) -> Bool {
+      !plainUntagged || !ScalarRendering.resolvesToNonString(bytes)
+    }
+    func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+      a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+    switch expected.next() {
+    case .node(let id):
+      let r = nodes[Int(id)]
+      guard r.kind == .scalar else { return false }
+      let original = self.value(r)
+      guard equal(original, value) else { return false }
+      let originalPlainUntagged = r.style == .plain && r.flags & NodeRecord.hasTag == 0
+      // Same value, same style class: same type, without asking what the text means.
+      return originalPlainUntagged == plainUntagged
+        || isString(original, plainUntagged: originalPlainUntagged) == isString(value, plainUntagged: plainUntagged)
+    case .new(let text, let wantString):
+      var text = expected.texts[Int(text)]
+      return text.withUTF8 { equal($0, value) } && isString(value, plainUntagged: plainUntagged) == wantString
+    default:
+      return false
+    }
+  }
+
+  private mutating func fail(_ kind: DataMismatch.Kind) -> Bool {
+    mismatch = DataMismatch(kind: kind)
+    return false
   }
 }

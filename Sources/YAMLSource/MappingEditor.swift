@@ -423,9 +423,7 @@ public struct MappingEditor: Sendable {
       self.indent = indent
       self.step = step
       self.sequenceIndent = sequenceIndent
-      var writer = FingerprintWriter()
-      writer.entries(entries)
-      digest = writer.finish()
+      digest = EntryDigest.of(entries)
     }
 
     func hash(into hasher: inout Hasher) {

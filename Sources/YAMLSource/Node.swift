@@ -110,6 +110,17 @@ public final class Document: Sendable {
   /// The node's tag as libyaml reports it (e.g. `tag:yaml.org,2002:str`), if it has one.
   public func tag(_ id: NodeID) -> String? { tags[id.raw] }
 
+  /// The text that parses on its own as this document: `range`, from the start of its first
+  /// line when only blanks (or a byte order mark) come before it there. libyaml starts an
+  /// implicit document at its first token, but that token's indentation is part of the text
+  /// (` - a\n - b` cut at the dash would be another document).
+  public var standaloneRange: Range<Int> {
+    let start = source.lineStart(containing: range.lowerBound)
+    let prefix = source.bytes[start..<range.lowerBound]
+    guard prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }) else { return range }
+    return start..<range.upperBound
+  }
+
   /// The byte range of the node's event(s): from its first property to its end mark.
   /// For block collections the end is the END event's mark; see `contentEnd`.
   public func range(_ id: NodeID) -> Range<Int> {
@@ -347,7 +358,7 @@ extension Document {
   /// counts), blind to layout, comments and quoting of strings, and to the values of the keys
   /// named in `ignoring` wherever they appear. Equal data gives equal hashes within a process.
   ///
-  /// A coarser check than `fingerprint(applying:)` (which the fix pipeline uses), built another
+  /// A coarser check than `mismatch(in:applying:)` (which the fix pipeline uses), built another
   /// way: the corpus tests use it as an independent second opinion on what a fix changed.
   public func dataHash(ignoring keys: Set<String>) -> Int {
     let ignored = keys.map { Array($0.utf8) }

@@ -75,7 +75,7 @@ public enum ScalarRendering {
     return text.withUTF8 { resolvesToNonString($0) }
   }
 
-  /// `resolvesToNonString` over UTF-8 bytes (hot: data fingerprints ask it of every plain scalar).
+  /// `resolvesToNonString` over UTF-8 bytes (asked for every new string written, and by data comparison where a scalar changed style).
   public static func resolvesToNonString(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let first = bytes.first else { return true }
     // First bytes of the non-string words, of numbers and of timestamps: any other first byte

@@ -210,36 +210,57 @@ final class DataHashTests: XCTestCase {
   }
 }
 
-/// Fingerprints see data, not layout, quoting or comments; with changes they equal the
-/// fingerprint of the changed text; the event stream gives the tree's value.
-final class FingerprintTests: XCTestCase {
-  func print(_ text: String, applying changes: (Document) throws -> [DataChange] = { _ in [] }) throws -> Int {
-    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(text)).first)
-    let value = doc.fingerprint(applying: try changes(doc))
+/// Data comparison (`Document.mismatch`) sees data, not layout, quoting or comments; with
+/// changes, the original equals the changed text and nothing else; it stops at parse errors and
+/// at texts with no document or several.
+final class DataComparisonTests: XCTestCase {
+  func document(_ text: String) throws -> Document { try XCTUnwrap(try YAMLParser.parse(SourceBuffer(text)).first) }
+
+  /// Whether `text` holds `original`'s data with `changes` made (and, when there are no
+  /// changes, the other way round too).
+  func same(_ original: String, _ text: String, applying changes: (Document) throws -> [DataChange] = { _ in [] }) throws -> Bool {
+    let doc = try document(original)
+    let forward = doc.mismatch(in: SourceBuffer(text), applying: try changes(doc)) == nil
     if try changes(doc).isEmpty {
-      XCTAssertEqual(try YAMLParser.fingerprints(SourceBuffer(text)).fingerprints[0], value, text)
+      XCTAssertEqual(try document(text).mismatch(in: SourceBuffer(original)) == nil, forward, "not symmetric: \(original) / \(text)")
     }
-    return value
+    return forward
   }
 
   func testLayoutQuotingAndCommentsDoNotCount() throws {
-    let base = try print("a: 1\nb: [x, z]\nc: &n text\nd: *n\n")
-    XCTAssertEqual(try print("# c\na:   1   # d\nb:\n- x\n- 'z'\nc: &n \"text\"\nd: *n\n"), base)
-    XCTAssertEqual(try print("{a: 1, b: [\"x\", z], c: &n text, d: *n}"), base)
+    let base = "a: 1\nb: [x, z]\nc: &n text\nd: *n\n"
+    XCTAssertTrue(try same(base, base))
+    XCTAssertTrue(try same(base, "# c\na:   1   # d\nb:\n- x\n- 'z'\nc: &n \"text\"\nd: *n\n"))
+    XCTAssertTrue(try same(base, "{a: 1, b: [\"x\", z], c: &n text, d: *n}"))
+    XCTAssertTrue(try same(base, "a: 1\nb: [x, z]\nc: &other text\nd: *other\n"))
   }
 
   func testDataAndTypesCount() throws {
-    let base = try print("a: 1\nb: [x, y]\n")
+    let base = "a: 1\nb: [x, y]\n"
     for changed in [
       "a: 2\nb: [x, y]\n", "a: '1'\nb: [x, y]\n", "a: !!str 1\nb: [x, y]\n", "a: 1\nb: [x]\n", "a: 1\nb: [[x], y]\n",
       "a: 1\nb: [x, y]\nc: 0\n", "a: 1\nc: [x, y]\n", "a: 1\nb: {x: y}\n", "b: [x, y]\na: 1\n", "a: 1\nb: [y, x]\n",
+      "a: 1\nb: [x, y, z]\n", "a: 10\nb: [x, y]\n", "a: 1\nb: x\n",
     ] {
-      XCTAssertNotEqual(try print(changed), base, changed)
+      XCTAssertFalse(try same(base, changed), changed)
     }
-    XCTAssertNotEqual(try print("a: true\n"), try print("a: 'true'\n"))
-    XCTAssertEqual(try print("a: text\n"), try print("a: 'text'\n"))
+    XCTAssertFalse(try same("a: true\n", "a: 'true'\n"))
+    XCTAssertTrue(try same("a: text\n", "a: 'text'\n"))
     // `n` and `y` are booleans in YAML 1.1: plain, they are not the strings 'n' and 'y'.
-    XCTAssertNotEqual(try print("n: y\n"), try print("'n': 'y'\n"))
+    XCTAssertFalse(try same("n: y\n", "'n': 'y'\n"))
+    // Aliases must point at the same value.
+    XCTAssertFalse(try same("a: &x 1\nb: &y 2\nc: *x\n", "a: &x 1\nb: &y 2\nc: *y\n"))
+    XCTAssertFalse(try same("a: &x [1]\nc: *x\n", "a: &x {k: 1}\nc: *x\n"))
+  }
+
+  func testTextsThatAreNotOneDocument() throws {
+    let doc = try document("a: 1\n")
+    XCTAssertEqual(doc.mismatch(in: SourceBuffer("a: 1\n---\na: 1\n"))?.kind, .documents(2))
+    XCTAssertEqual(doc.mismatch(in: SourceBuffer("# only a comment\n"))?.kind, .documents(0))
+    guard case .doesNotParse(let message)? = doc.mismatch(in: SourceBuffer("a: [1\n"))?.kind else {
+      return XCTFail("a text that does not parse must say so")
+    }
+    XCTAssertTrue(message.contains("line "), message)
   }
 
   func testChangesEqualTheChangedText() throws {
@@ -259,11 +280,18 @@ final class FingerprintTests: XCTestCase {
         { [.appendItems([.string("ALL")], to: try node($0, "list")), .replace(try node($0, "s"), with: .string("new"))] }),
     ]
     for (changed, changes) in cases {
-      XCTAssertEqual(try print(text, applying: changes), try print(changed), changed)
-      XCTAssertNotEqual(try print(text, applying: changes), try print(text), changed)
+      XCTAssertTrue(try same(text, changed, applying: changes), changed)
+      XCTAssertFalse(try same(text, text, applying: changes), changed)
+      XCTAssertFalse(try same(text, changed), changed)
     }
     // A change elsewhere than the text's is not the same data.
-    XCTAssertNotEqual(
-      try print(text, applying: { [.appendEntries([NewEntry("q", .int(1))], to: try node($0, ""))] }), try print("q: 1\n" + text))
+    XCTAssertFalse(try same(text, "q: 1\n" + text, applying: { [.appendEntries([NewEntry("q", .int(1))], to: try node($0, ""))] }))
+    // A new value must read back as its type: `'1'` is not the integer 1, `yes` is not the string.
+    let list = "l: [a]\n"
+    func listNode(_ doc: Document) throws -> NodeID { try XCTUnwrap(MappingEditor(doc).lookup(try XCTUnwrap(doc.root), "l")).value }
+    XCTAssertTrue(try same(list, "l: [a, 1]\n", applying: { [.appendItems([.int(1)], to: try listNode($0))] }))
+    XCTAssertFalse(try same(list, "l: [a, '1']\n", applying: { [.appendItems([.int(1)], to: try listNode($0))] }))
+    XCTAssertFalse(try same(list, "l: [a, yes]\n", applying: { [.appendItems([.string("yes")], to: try listNode($0))] }))
+    XCTAssertTrue(try same(list, "l: [a, 'yes']\n", applying: { [.appendItems([.string("yes")], to: try listNode($0))] }))
   }
 }
