@@ -13,6 +13,12 @@ import Synchronization
   @_silgen_name("syncfs") func linuxSyncfs(_ fd: Int32) -> Int32
 #endif
 
+/// A buffer's address handed to concurrent workers that fill disjoint ranges of it.
+struct UnsafeSendableAddress: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<UInt8>?
+  init(_ pointer: UnsafeMutablePointer<UInt8>?) { self.pointer = pointer }
+}
+
 /// A file-system problem for one file.
 struct FileIOError: Error, CustomStringConvertible {
   var description: String
@@ -94,6 +100,7 @@ enum FileIO {
     }
     if info.st_mode & S_IFMT == S_IFREG && info.st_size > 0 {
       let size = Int(info.st_size)
+      if size >= 8 << 20, let bytes = try readInRanges(fd: fd, size: size) { return bytes }
       var failure: Int32 = 0
       let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
         while count < size {
@@ -119,6 +126,44 @@ enum FileIO {
       bytes.append(contentsOf: buffer[0..<n])
       if bytes.count > limit { throw FileIOError(description: "file is larger than the limit of \(limit) bytes") }
     }
+    return bytes
+  }
+
+  /// A large regular file (a stream on standard input) read in one range per core, from the
+  /// descriptor's offset: the copy and the first touch of each page of the buffer are shared
+  /// out (a 52 MB stream: 25 ms to 15 ms). Nil when a range comes short (the file shrank, or the
+  /// descriptor cannot seek): the caller then reads it in order.
+  static func readInRanges(fd: Int32, size fileSize: Int) throws -> [UInt8]? {
+    let start = lseek(fd, 0, SEEK_CUR)
+    let ranges = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    let size = fileSize - Int(start)  // what is left from the descriptor's offset
+    guard start >= 0, ranges > 1, size > 0 else { return nil }
+    let failure = Mutex<Int32>(0)
+    let complete = Mutex<Int>(0)
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      let base = UnsafeSendableAddress(buffer.baseAddress)
+      DispatchQueue.concurrentPerform(iterations: ranges) { index in
+        guard let pointer = base.pointer else { return }
+        let lower = size / ranges * index
+        let upper = index == ranges - 1 ? size : size / ranges * (index + 1)
+        var done = lower
+        while done < upper {
+          let n = pread(fd, pointer + done, upper - done, off_t(Int(start) + done))
+          if n < 0 && errno == EINTR { continue }
+          if n < 0 { failure.withLock { $0 = errno } }
+          if n <= 0 { break }
+          done += n
+        }
+        if done == upper { complete.withLock { $0 += 1 } }
+      }
+      count = complete.withLock { $0 } == ranges ? size : 0
+    }
+    if let error = failure.withLock({ $0 == 0 ? nil : $0 }) {
+      throw FileIOError(description: "cannot read: \(String(cString: strerror(error)))")
+    }
+    guard bytes.count == size else { return nil }
+    // The bytes were read at offsets: leave the descriptor where a plain read would have.
+    _ = lseek(fd, off_t(Int(start) + size), SEEK_SET)
     return bytes
   }
 

@@ -21,6 +21,26 @@ final class CLIContractTests: XCTestCase {
     return result.stdout
   }
 
+  func testALargeStandardInputIsReadWholeAndInOrder() throws {
+    // At least 8 MiB on standard input is read in parallel ranges (and processed in parts):
+    // every document must come out fixed, in order, exactly as when it is fixed alone.
+    let head = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-"
+    let tail = "\nspec:\n  containers:\n  - name: web\n    image: nginx\n"
+    let fixedOne = String(decoding: fixed(head + "0" + tail), as: UTF8.self)
+    let fixedTail = try XCTUnwrap(fixedOne.split(separator: "web-0", maxSplits: 1).last.map(String.init))
+    XCTAssertTrue(fixedOne.hasPrefix(head) && fixedTail != tail, fixedOne)
+    var input: [UInt8] = []
+    var expected: [UInt8] = []
+    for number in 0..<80_000 {
+      input += Array("\(head)\(number)\(tail)".utf8)
+      expected += Array("\(head)\(number)\(fixedTail)".utf8)
+    }
+    XCTAssertGreaterThan(input.count, 8 << 20)
+    let result = run(["fix", "-q", "-"], stdin: input)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stdout == expected, "the fixed stream differs from its documents fixed one by one")
+  }
+
   // MARK: Informational commands
 
   func testVersion() {
