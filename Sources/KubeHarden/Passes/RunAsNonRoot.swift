@@ -21,7 +21,9 @@ struct RunAsNonRoot: Pass {
     fixDescription: """
       Sets `runAsNonRoot: true` and `runAsUser: <uid>` in the pod's securityContext unless every \
       container is already compliant, and replaces a container's own `runAsNonRoot: false` or \
-      `runAsUser: 0`. On Windows pods only runAsNonRoot is written.
+      `runAsUser: 0`. On Windows pods only runAsNonRoot is written, and only where \
+      `windowsOptions.runAsUserName` names a user other than ContainerAdministrator (the kubelet refuses \
+      runAsNonRoot for that user, the default of the Windows base images).
       """,
     references: [
       .owasp("K01"), .pss("Running as Non-root", profile: "Restricted"), .pss("Running as Non-root user", profile: "Restricted"),
@@ -87,10 +89,16 @@ struct RunAsNonRoot: Pass {
     var drafts: [Draft] = []
     var podNeedsNonRoot = false
     var podNeedsUser = false
+    // Containers whose Windows user makes runAsNonRoot refuse to start them (see windowsBlocker).
+    var windowsBlocked: String?
     for container in pod.containers {
       let ownNonRoot = context.bool(container.node, nonRootPath)
       let ownUser = context.value(container.node, userPath).flatMap { context.document.integer($0) }
-      let status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
+      var status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
+      if let reason = windowsBlocker(container, pod, context) {
+        status = .unfixable(reason: reason)
+        if ownNonRoot == nil && windowsBlocked == nil { windowsBlocked = reason }
+      }
       if ownNonRoot == false {
         drafts.append(
           Draft(
@@ -121,7 +129,8 @@ struct RunAsNonRoot: Pass {
           message: podNonRoot == false
             ? "\(pod.label) sets runAsNonRoot: false for its pod"
             : "\(pod.label) does not require containers to run as non-root (runAsNonRoot)",
-          node: podNonRoot == nil ? specNode : context.locate(pod.spec, nonRootPath), status: podStatus,
+          node: podNonRoot == nil ? specNode : context.locate(pod.spec, nonRootPath),
+          status: windowsBlocked.map { .unfixable(reason: $0) } ?? podStatus,
           requirements: [Requirement(base: pod.spec, path: nonRootPath, value: .bool(true))],
           fixTitle: "Set the pod's runAsNonRoot: true"))
     }
@@ -142,6 +151,25 @@ struct RunAsNonRoot: Pass {
       }
     }
     return drafts
+  }
+
+  /// Why runAsNonRoot must not be written for a container of a Windows pod, if it must not: the
+  /// kubelet refuses to start a Windows container under runAsNonRoot when its user is
+  /// ContainerAdministrator, which is the default user of the Windows base images. So it is
+  /// written only where `windowsOptions.runAsUserName` (the container's, else the pod's) names
+  /// another user.
+  func windowsBlocker(_ container: ContainerView, _ pod: PodSpecView, _ context: PassContext) -> String? {
+    guard pod.isWindows else { return nil }
+    let path = ["securityContext", "windowsOptions", "runAsUserName"]
+    let user = (context.value(container.node, path) ?? context.value(pod.spec, path)).flatMap { context.document.string($0) }
+    guard let user else {
+      return
+        "on Windows the kubelet refuses runAsNonRoot for a container that runs as ContainerAdministrator, the default user of the Windows base images; set securityContext.windowsOptions.runAsUserName (e.g. ContainerUser) first"
+    }
+    guard user.lowercased() != "containeradministrator" else {
+      return "\(container.label) runs as ContainerAdministrator: the kubelet refuses runAsNonRoot for it; run it as another user (e.g. ContainerUser) first"
+    }
+    return nil
   }
 
   func lowUID(_ uid: Int, _ label: String, node: NodeID) -> Draft {
