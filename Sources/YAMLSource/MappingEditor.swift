@@ -86,9 +86,7 @@ public struct MappingEditor: Sendable {
   }
 
   /// Whether a key node is the merge key `<<` (plain, untagged).
-  public func isMergeKey(_ key: NodeID) -> Bool {
-    document.scalar(key, equals: "<<") && document.isPlainUntagged(key)
-  }
+  public func isMergeKey(_ key: NodeID) -> Bool { document.isMergeKey(key) }
 
   /// The first key of `mapping` that repeats an earlier key, if any (no array: small mappings
   /// are compared pairwise in place).

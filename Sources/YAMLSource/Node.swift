@@ -243,10 +243,11 @@ public final class Document: Sendable {
   /// Whether a scalar's value is exactly `text`.
   public func scalar(_ id: NodeID, equals text: String) -> Bool {
     let r = record(id)
-    guard r.kind == .scalar else { return false }
+    // Hot: every key lookup. Most keys differ in length (a string knows its UTF-8 count); the
+    // others are compared in place, without slices or strings.
+    guard r.kind == .scalar, Int(r.valueLength) == text.utf8.count else { return false }
     let length = Int(r.valueLength)
     let start = Int(r.value)
-    // Hot: every key lookup. Compare bytes in place, without slices or strings.
     return text.utf8.withContiguousStorageIfAvailable { key -> Bool in
       guard key.count == length else { return false }
       return values.withUnsafeBufferPointer { v in
@@ -279,6 +280,14 @@ public final class Document: Sendable {
   public func isPlainUntagged(_ id: NodeID) -> Bool {
     let r = record(id)
     return r.kind == .scalar && r.style == .plain && r.flags & NodeRecord.hasTag == 0
+  }
+
+  /// Whether the node is the merge key `<<` (plain, untagged). Asked of every key a lookup
+  /// passes: the record settles it without a string.
+  public func isMergeKey(_ id: NodeID) -> Bool {
+    let r = record(id)
+    guard r.kind == .scalar, r.valueLength == 2, r.style == .plain, r.flags & NodeRecord.hasTag == 0 else { return false }
+    return values[Int(r.value)] == UInt8(ascii: "<") && values[Int(r.value) + 1] == UInt8(ascii: "<")
   }
 
   /// Whether the node is a null: an empty, `~` or `null` plain scalar, or tagged `!!null`.
