@@ -31,7 +31,7 @@ struct Check: ParsableCommand {
 
   func run() throws {
     Runner.installSignalHandlers()
-    let (inputs, expansionErrors) = try CLI.inputs(options)
+    let (inputs, expansionErrors, _) = try CLI.inputs(options)  // leftovers are removed by fix only
     var reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
     if hideExempted {
       for i in reports.indices { reports[i].findings.removeAll { $0.status.isExempted } }

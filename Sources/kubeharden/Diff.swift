@@ -40,7 +40,7 @@ struct Diff: ParsableCommand {
 
   func run() throws {
     Runner.installSignalHandlers()
-    let (inputs, expansionErrors) = try CLI.inputs(options)
+    let (inputs, expansionErrors, _) = try CLI.inputs(options)  // leftovers are removed by fix only
     let reports = expansionErrors + Runner(options: options).run(inputs: inputs, readStdin: CLI.readStdin)
     let useColor = color.enabled
     var output = ""

@@ -15,7 +15,7 @@ struct Fix: ParsableCommand {
 
   func run() throws {
     Runner.installSignalHandlers()
-    let (inputs, expansionErrors) = try CLI.inputs(options)
+    let (inputs, expansionErrors, leftovers) = try CLI.inputs(options)
     let pending = Mutex<[PendingWrite]>([])
     var reports =
       expansionErrors
@@ -40,6 +40,13 @@ struct Fix: ParsableCommand {
         reports[index].error = FileError(message: "not written: \(failure)")
       }
       written = prepared.count - failures.count
+    }
+    // Temporary files of earlier runs that were killed before they could clean up: theirs only
+    // (the name's process is gone), never a file of a run still going.
+    if interruptRequested == 0 {
+      for path in leftovers where unlink(path) == 0 && !options.quiet {
+        CLI.writeStderr("kubeharden: removed \(path), a temporary file left by an earlier run that was killed\n")
+      }
     }
     for report in reports where report.path == "<stdin>" && report.error == nil {
       CLI.writeStdout(report.fixed)

@@ -21,7 +21,9 @@ struct Input: Sendable {
 enum InputCollector {
   static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-  static func collect(_ paths: [String], errors: inout [(String, String)]) -> [Input] {
+  /// `leftovers` gets the temporary files found under the directories that belong to runs that
+  /// no longer exist (killed before they could clean up; see `isLeftover`).
+  static func collect(_ paths: [String], errors: inout [(String, String)], leftovers: inout [String]) -> [Input] {
     var inputs: [Input] = []
     var seen = Set<String>()
     for path in paths {
@@ -37,7 +39,7 @@ enum InputCollector {
       if info.st_mode & S_IFMT == S_IFDIR {
         var visited = Set<String>()
         var found: [Found] = []
-        walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors)
+        walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
         for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
           inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink))
         }
@@ -67,6 +69,16 @@ enum InputCollector {
     return (0...(utf8.count - marker.count)).contains { start in utf8[start..<(start + marker.count)].elementsEqual(marker) }
   }
 
+  /// Whether a temporary file name (`.<name>.kubeharden-<pid>-<n>`) belongs to a process that no
+  /// longer exists: a `fix` killed (SIGKILL, power loss) between writing it and renaming it. A
+  /// file of a live process, or a name that does not parse, is never a leftover.
+  static func isLeftover(_ name: String) -> Bool {
+    guard let marker = name.range(of: ".kubeharden-", options: .backwards) else { return false }
+    let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, Int(parts[1]) != nil else { return false }
+    return kill(pid, 0) != 0 && errno == ESRCH
+  }
+
   /// The file a path names, links resolved: the same file given twice is processed once.
   static func realPath(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
@@ -85,7 +97,8 @@ enum InputCollector {
   }
 
   static func walk(
-    _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)]
+    _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)],
+    leftovers: inout [String]
   ) {
     guard visited.insert(real).inserted else { return }  // symlink loop or repeat
     guard let stream = opendir(directory) else {
@@ -114,9 +127,12 @@ enum InputCollector {
       }
       if isDirectory {
         if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
-        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors)
-      } else if !isFile || name == ".kubeharden.yaml" || isTemporaryFile(name) {
-        continue  // the configuration file, and temporary files of a running fix
+        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
+      } else if isTemporaryFile(name) {
+        if isFile && type == UInt8(DT_REG) && isLeftover(name) { leftovers.append(child) }
+        continue  // temporary files of a running fix, or leftovers of a killed one
+      } else if !isFile || name == ".kubeharden.yaml" {
+        continue  // the configuration file
       } else if hasManifestExtension(name) {
         found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG)))
       }

@@ -45,16 +45,17 @@ enum CLI {
   static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
   /// Expands paths (stdin when none are given and stdin is not a terminal).
-  static func inputs(_ options: CommonOptions) throws -> (inputs: [Input], errors: [FileReport]) {
+  static func inputs(_ options: CommonOptions) throws -> (inputs: [Input], errors: [FileReport], leftovers: [String]) {
     var paths = options.paths
     if paths.isEmpty {
       guard !stdinIsTerminal else { throw ValidationError("give files or directories, or '-' to read standard input") }
       paths = ["-"]
     }
     var expansionErrors: [(String, String)] = []
-    let inputs = InputCollector.collect(paths, errors: &expansionErrors)
+    var leftovers: [String] = []
+    let inputs = InputCollector.collect(paths, errors: &expansionErrors, leftovers: &leftovers)
     let errors = expansionErrors.map { FileReport(path: $0.0, original: [], error: FileError(message: $0.1)) }
-    return (inputs, errors)
+    return (inputs, errors, leftovers)
   }
 
   /// Prints `path:line:col: error: message` for every failed file, with the source line and a caret.

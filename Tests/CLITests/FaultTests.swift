@@ -178,6 +178,36 @@ final class FaultTests: XCTestCase {
 
   // MARK: File system
 
+  /// A run killed by SIGKILL leaves its temporary files: the next `fix` over the tree removes
+  /// those whose process is gone, and only those (never a running fix's); `check` and `diff`
+  /// leave them alone.
+  func testTemporaryFilesOfKilledRunsAreRemovedByTheNextFix() throws {
+    let binary = try FaultBinary.require()
+    let dir = try faultTemporaryDirectory()
+    let original = Array(Self.insecure("web").utf8)
+    try FaultFiles.write(original, to: dir.appendingPathComponent("app.yaml"))
+    // A process that has ended: its pid names no process now.
+    let ended = Process()
+    ended.executableURL = URL(fileURLWithPath: "/bin/true")
+    try ended.run()
+    ended.waitUntilExit()
+    let dead = dir.appendingPathComponent(".app.yaml.kubeharden-\(ended.processIdentifier)-3")
+    let alive = dir.appendingPathComponent(".app.yaml.kubeharden-\(getpid())-1")
+    let unrelated = dir.appendingPathComponent(".app.yaml.kubeharden-notapid")
+    for leftover in [dead, alive, unrelated] { try FaultFiles.write(Array("partial".utf8), to: leftover) }
+    for command in ["check", "diff"] {
+      _ = runProcess(binary, [command, dir.path])
+      XCTAssertTrue(FileManager.default.fileExists(atPath: dead.path), "\(command) must not remove files")
+    }
+    let result = runProcess(binary, ["fix", dir.path])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dead.path), "the dead run's temporary file must be removed")
+    XCTAssertTrue(result.stderr.contains("removed \(dead.path)"), result.stderr)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: alive.path), "a live process's temporary file must stay")
+    XCTAssertTrue(FileManager.default.fileExists(atPath: unrelated.path), "a name that does not parse must stay")
+    XCTAssertNotEqual(try FaultFiles.read(dir.appendingPathComponent("app.yaml")), original, "the manifest is still fixed")
+  }
+
   func testDirectorySymlinkLoopDoesNotHang() throws {
     let binary = try FaultBinary.require()
     let dir = try faultTemporaryDirectory()
