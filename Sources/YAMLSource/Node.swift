@@ -192,12 +192,12 @@ public final class Document: Sendable {
   /// The items of a sequence.
   public func items(_ id: NodeID) -> [NodeID] { isSequence(id) ? children(id) : [] }
 
-  /// The entries of a mapping as written (merge keys not resolved).
   /// The entries of a mapping, walked in place (no array): for hot paths.
   public func eachEntry(_ id: NodeID) -> MappingEntries {
     MappingEntries(document: self, cursor: isMapping(id) ? firstChild(id) : nil)
   }
 
+  /// The entries of a mapping as written (merge keys not resolved).
   public func entries(_ id: NodeID) -> [MappingEntry] {
     guard isMapping(id) else { return [] }
     var result: [MappingEntry] = []
@@ -249,8 +249,7 @@ public final class Document: Sendable {
     let length = Int(r.valueLength)
     let start = Int(r.value)
     return text.utf8.withContiguousStorageIfAvailable { key -> Bool in
-      guard key.count == length else { return false }
-      return values.withUnsafeBufferPointer { v in
+      values.withUnsafeBufferPointer { v in
         var i = 0
         while i < length {
           if v[start + i] != key[i] { return false }

@@ -86,9 +86,6 @@ enum InputCollector {
     return String(cString: resolved)
   }
 
-  /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
-  /// entries come from the directory listing itself; only symbolic links cost a `stat` and a
-  /// `realpath`, so a tree of many files is walked with about one system call per folder.
   /// A manifest found by `walk`: its path, its resolved path, whether it is a symbolic link.
   struct Found {
     var path: String
@@ -96,6 +93,9 @@ enum InputCollector {
     var isLink: Bool
   }
 
+  /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
+  /// entries come from the directory listing itself; only symbolic links cost a `stat` and a
+  /// `realpath`, so a tree of many files is walked with about one system call per folder.
   static func walk(
     _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)],
     leftovers: inout [String]
