@@ -100,7 +100,7 @@ struct ExpectedData {
         }
         if !replaced.isEmpty, let change = replaced.first(where: { $0.node == index }) {
           expand(change.value)
-          index = subtreeEnd(index)
+          index = NodeRecord.subtreeEnd(index, in: nodes)
           if pendingStart < pending.count {
             pendingStart += 1
             return pending[pendingStart - 1]
@@ -114,17 +114,6 @@ struct ExpectedData {
       guard let top = open.popLast() else { return nil }
       if let item = close(top) { return item }
     }
-  }
-
-  /// The index just past the subtree of `id` (descendants follow their ancestor).
-  private func subtreeEnd(_ id: Int32) -> Int32 {
-    var current = id
-    while current >= 0 {
-      let r = nodes[Int(current)]
-      if r.nextSibling >= 0 { return r.nextSibling }
-      current = r.parent
-    }
-    return Int32(nodes.count)
   }
 
   /// Closes a collection of the tree: its end, or first the content appended to it (queued).

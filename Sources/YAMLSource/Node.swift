@@ -41,6 +41,18 @@ struct NodeRecord: Sendable {
   var style: NodeStyle
   var flags: UInt8
 
+  /// The index just past the subtree of node `id` of `nodes` (a document's records in
+  /// document order: descendants follow their ancestor contiguously).
+  static func subtreeEnd(_ id: Int32, in nodes: UnsafeBufferPointer<NodeRecord>) -> Int32 {
+    var current = id
+    while current >= 0 {
+      let r = nodes[Int(current)]
+      if r.nextSibling >= 0 { return r.nextSibling }
+      current = r.parent
+    }
+    return Int32(nodes.count)
+  }
+
   static let hasAnchor: UInt8 = 1
   static let hasTag: UInt8 = 2
   static let nullTag: UInt8 = 4
@@ -353,13 +365,7 @@ extension Document {
   /// The index just past the subtree of `id` in document order (descendants follow their
   /// ancestor contiguously).
   func subtreeEnd(_ id: NodeID) -> Int32 {
-    var current = id.raw
-    while current >= 0 {
-      let r = nodes[Int(current)]
-      if r.nextSibling >= 0 { return r.nextSibling }
-      current = r.parent
-    }
-    return Int32(nodes.count)
+    nodes.withUnsafeBufferPointer { NodeRecord.subtreeEnd(id.raw, in: $0) }
   }
 
   /// A hash of the document's data (kinds, scalar values and whether each scalar is plain, child
