@@ -91,7 +91,8 @@ extension Pipeline {
         DispatchQueue.concurrentPerform(iterations: edits.count) { index in
           guard let to = destination.pointer else { return }
           let part = UnsafeBufferPointer(rebasing: input.buffer[cuts[index]..<cuts[index + 1]])
-          EditSet.write(edits[index], source: part, to: to + offsets[index])
+          EditSet.write(
+            edits[index], source: part, to: UnsafeMutableRawBufferPointer(start: to + offsets[index], count: offsets[index + 1] - offsets[index]))
         }
       }
       count = offsets.last!

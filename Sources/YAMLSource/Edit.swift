@@ -84,51 +84,50 @@ public struct EditSet: Sendable {
   /// `range`) applied.
   public static func applying(_ ordered: [Edit], to bytes: [UInt8], in range: Range<Int>? = nil) -> [UInt8] {
     let range = range ?? 0..<bytes.count
-    var out: [UInt8] = []
-    out.reserveCapacity(range.count + ordered.reduce(0) { $0 + $1.replacement.count })
-    var cursor = range.lowerBound
-    for edit in ordered {
-      let lower = min(max(edit.range.lowerBound, cursor), range.upperBound)
-      out.append(contentsOf: bytes[cursor..<lower])
-      out.append(contentsOf: edit.replacement)
-      cursor = max(cursor, min(edit.range.upperBound, range.upperBound))
+    let count = outputCount(of: ordered, sourceCount: range.count, offset: range.lowerBound)
+    return bytes.withUnsafeBufferPointer { all in
+      [UInt8](unsafeUninitializedCapacity: count) { out, written in
+        written = write(
+          ordered, source: UnsafeBufferPointer(rebasing: all[range]), offset: range.lowerBound, to: UnsafeMutableRawBufferPointer(out))
+      }
     }
-    out.append(contentsOf: bytes[cursor..<range.upperBound])
-    return out
   }
 
-  /// The size of `count` bytes once `ordered` (from `sorted()`) is applied to them.
-  public static func outputCount(of ordered: [Edit], sourceCount count: Int) -> Int {
+  /// The size of `count` source bytes once `ordered` (from `sorted()`) is applied to them; edit
+  /// offsets are `offset` more than source offsets.
+  public static func outputCount(of ordered: [Edit], sourceCount count: Int, offset: Int = 0) -> Int {
     var total = count
     for edit in ordered {
-      let range = edit.range.clamped(to: 0..<count)
+      let range = (edit.range.lowerBound - offset..<edit.range.upperBound - offset).clamped(to: 0..<count)
       total += edit.replacement.count - range.count
     }
     return total
   }
 
-  /// Applies `ordered` (from `sorted()`) to `source`, writing the result to `destination`, which
-  /// holds `outputCount(of:sourceCount:)` bytes: lets parts of a large file be written in place
-  /// of one shared output buffer, in parallel.
-  public static func write(_ ordered: [Edit], source: UnsafeBufferPointer<UInt8>, to destination: UnsafeMutableRawPointer) {
-    var out = destination
+  /// Applies `ordered` (from `sorted()`) to `source`, whose first byte is at `offset` in the
+  /// edits' coordinates, writing the result to `destination` (at least
+  /// `outputCount(of:sourceCount:offset:)` bytes); returns the number of bytes written. The one
+  /// loop behind `applying` and the parts of a large file written in parallel into one buffer.
+  @discardableResult
+  public static func write(
+    _ ordered: [Edit], source: UnsafeBufferPointer<UInt8>, offset: Int = 0, to destination: UnsafeMutableRawBufferPointer
+  ) -> Int {
+    var written = 0
+    func copy(_ bytes: UnsafeRawBufferPointer) {
+      guard !bytes.isEmpty else { return }
+      precondition(written + bytes.count <= destination.count, "the edits do not fit their output: not from sorted()")
+      guard let from = bytes.baseAddress, let to = destination.baseAddress else { return }
+      (to + written).copyMemory(from: from, byteCount: bytes.count)
+      written += bytes.count
+    }
     var cursor = 0
-    func copy(_ from: Int, _ to: Int) {
-      guard to > from, let base = source.baseAddress else { return }
-      out.copyMemory(from: base + from, byteCount: to - from)
-      out += to - from
-    }
     for edit in ordered {
-      let lower = min(max(edit.range.lowerBound, cursor), source.count)
-      copy(cursor, lower)
-      edit.replacement.withUnsafeBytes { replacement in
-        if let base = replacement.baseAddress, !replacement.isEmpty {
-          out.copyMemory(from: base, byteCount: replacement.count)
-          out += replacement.count
-        }
-      }
-      cursor = max(cursor, min(edit.range.upperBound, source.count))
+      let lower = min(max(edit.range.lowerBound - offset, cursor), source.count)
+      copy(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[cursor..<lower])))
+      edit.replacement.withUnsafeBytes { copy($0) }
+      cursor = max(cursor, min(edit.range.upperBound - offset, source.count))
     }
-    copy(cursor, source.count)
+    copy(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[cursor...])))
+    return written
   }
 }
