@@ -205,6 +205,19 @@ enum FileIO {
     return mask
   }()
 
+  /// Temporary files are named `.<name>.kubeharden-<pid>-<serial>`, beside their target.
+  static let temporaryMarker = ".kubeharden-"
+
+  static func temporaryName(for name: String, serial: Int) -> String { "." + name + temporaryMarker + "\(processID)-\(serial)" }
+
+  /// The process that wrote a temporary file, read from its name (nil: not such a name).
+  static func temporaryFileWriter(_ name: String) -> Int32? {
+    guard let marker = name.range(of: temporaryMarker, options: .backwards) else { return nil }
+    let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, Int(parts[1]) != nil else { return nil }
+    return pid
+  }
+
   static let temporaryCounter = Atomic<Int>(0)
   static let processID = getpid()
   static let user = geteuid()
@@ -240,7 +253,7 @@ enum FileIO {
     var fd: Int32 = -1
     while fd < 0 {
       let serial = temporaryCounter.wrappingAdd(1, ordering: .relaxed).newValue
-      temporary = (directory == "/" ? "" : directory) + "/." + name + ".kubeharden-\(FileIO.processID)-\(serial)"
+      temporary = (directory == "/" ? "" : directory) + "/" + temporaryName(for: name, serial: serial)
       fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
       if fd < 0 && errno != EEXIST {
         throw FileIOError(description: "cannot create a temporary file: \(String(cString: strerror(errno)))")

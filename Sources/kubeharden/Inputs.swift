@@ -61,10 +61,11 @@ enum InputCollector {
     return extensions.contains(suffix)
   }
 
-  /// Whether a file name is one of fix's temporary files (`.<name>.kubeharden-<pid>-<n>`).
+  /// Whether a file name is one of fix's temporary files (`FileIO.temporaryName`), or looks
+  /// like one: such files are never read as manifests.
   static func isTemporaryFile(_ name: String) -> Bool {
     let utf8 = Array(name.utf8)
-    let marker = Array(".kubeharden-".utf8)
+    let marker = Array(FileIO.temporaryMarker.utf8)
     guard utf8.count >= marker.count else { return false }
     return (0...(utf8.count - marker.count)).contains { start in utf8[start..<(start + marker.count)].elementsEqual(marker) }
   }
@@ -73,9 +74,7 @@ enum InputCollector {
   /// longer exists: a `fix` killed (SIGKILL, power loss) between writing it and renaming it. A
   /// file of a live process, or a name that does not parse, is never a leftover.
   static func isLeftover(_ name: String) -> Bool {
-    guard let marker = name.range(of: ".kubeharden-", options: .backwards) else { return false }
-    let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, Int(parts[1]) != nil else { return false }
+    guard let pid = FileIO.temporaryFileWriter(name) else { return false }
     return kill(pid, 0) != 0 && errno == ESRCH
   }
 
