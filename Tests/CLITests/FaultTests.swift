@@ -187,11 +187,9 @@ final class FaultTests: XCTestCase {
     let original = Array(Self.insecure("web").utf8)
     try FaultFiles.write(original, to: dir.appendingPathComponent("app.yaml"))
     // A process that has ended: its pid names no process now.
-    let ended = Process()
-    ended.executableURL = URL(fileURLWithPath: "/bin/true")
-    try ended.run()
-    ended.waitUntilExit()
-    let dead = dir.appendingPathComponent(".app.yaml.kubeharden-\(ended.processIdentifier)-3")
+    let ended = try StartedProcess(URL(fileURLWithPath: "/bin/true"), [])
+    XCTAssertEqual(ended.wait(timeout: 30).status, 0)
+    let dead = dir.appendingPathComponent(".app.yaml.kubeharden-\(ended.pid)-3")
     let alive = dir.appendingPathComponent(".app.yaml.kubeharden-\(getpid())-1")
     let unrelated = dir.appendingPathComponent(".app.yaml.kubeharden-notapid")
     for leftover in [dead, alive, unrelated] { try FaultFiles.write(Array("partial".utf8), to: leftover) }
