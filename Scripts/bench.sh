@@ -132,6 +132,14 @@ timed() {
   [ -n "$T_WALL" ] || T_WALL=0
 }
 
+# lt A B: whether figure A is less than figure B.
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# smaller A B: the smaller of two figures as written, either of which may be empty.
+smaller() {
+  if [ -z "$1" ] || { [ -n "$2" ] && lt "$2" "$1"; }; then echo "$2"; else echo "$1"; fi
+}
+
 # best LOG N CMD...: the fastest of N timed runs (T_WALL, T_CPU, T_RSS from that run; T_STATUS
 # any failure).
 best() {
@@ -140,7 +148,7 @@ best() {
   for ((i = 0; i < n; i++)); do
     timed "$log" "$@"
     [ "$T_STATUS" = 0 ] || bad=$T_STATUS
-    if [ -z "$bw" ] || awk -v a="$T_WALL" -v b="$bw" 'BEGIN { exit !(a < b) }'; then
+    if [ -z "$bw" ] || lt "$T_WALL" "$bw"; then
       bw=$T_WALL; bc=$T_CPU; br=$T_RSS
     fi
   done
@@ -154,9 +162,7 @@ cscan() {
   C_SECONDS=""
   for ((i = 0; i < REPEAT; i++)); do
     s=$("$SCAN" "$file" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-    if [ -n "$s" ] && { [ -z "$C_SECONDS" ] || awk -v a="$s" -v b="$C_SECONDS" 'BEGIN { exit !(a < b) }'; }; then
-      C_SECONDS=$s
-    fi
+    C_SECONDS=$(smaller "$C_SECONDS" "$s")
   done
   best "$WORK/cscan.time" "$REPEAT" sh -c '"$1" "$2" >/dev/null' sh "$SCAN" "$file"
   C_WALL=$T_WALL; C_RSS=$T_RSS
@@ -255,7 +261,7 @@ dir_run() {
     sync
     timed "$WORK/fix-dir-all.time" "$KH" fix --quiet "$base/dir-all"
     [ "$T_STATUS" = 0 ] || { echo "kubeharden fix DIR exited $T_STATUS:"; head -5 "$WORK/fix-dir-all.time.err"; }
-    if [ -z "$bw" ] || awk -v a="$T_WALL" -v b="$bw" 'BEGIN { exit !(a < b) }'; then bw=$T_WALL; bc=$T_CPU; br=$T_RSS; fi
+    if [ -z "$bw" ] || lt "$T_WALL" "$bw"; then bw=$T_WALL; bc=$T_CPU; br=$T_RSS; fi
   done
   changed=$(diff -rq "$SMALL" "$base/dir-all" | wc -l)
   local one="" one_cpu=""
@@ -289,7 +295,7 @@ dir_run() {
     cp -r "$SMALL" "$base/dir-rw"
     sync
     s=$("$WORK/atomic-rewrite" "$base/dir-rw" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-    if [ -n "$s" ] && { [ -z "$rw" ] || awk -v a="$s" -v b="$rw" 'BEGIN { exit !(a < b) }'; }; then rw=$s; fi
+    rw=$(smaller "$rw" "$s")
   done
   rm -rf "$base/dir-rw"
   if [ -n "$rw" ]; then
