@@ -16,6 +16,8 @@ public struct Pipeline: Sendable {
   var keepEdits = false
   /// Files at least this large are processed in parts on all cores.
   public var parallelThreshold = Pipeline.defaultParallelThreshold
+  /// Render caches shared by every pipeline of the process, one per worker at a time.
+  static let renderCaches = MappingEditor.RenderCachePool()
 
   public init(configuration: Configuration = Configuration(), limits: ParseLimits = .default, keepFindings: Bool = true) {
     self.configuration = configuration
@@ -80,42 +82,44 @@ public struct Pipeline: Sendable {
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: Locations?
     let passes = self.passes
-    let renderCache = MappingEditor.RenderCache()  // this worker's, for every document of the file
     do {
-      try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
-        try Pipeline.rejectTemplates(document)  // edits never write braces
-        let editor = MappingEditor(document, renderCache: renderCache)
-        let pods = locator.podSpecs(in: editor)
-        guard !pods.isEmpty else { return }
-        if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
-        let table = lines!
-        var drafts: [Planner.Input] = []
-        drafts.reserveCapacity(16)
-        for pod in pods {
-          let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
-          let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
-          for (pass, id, severity) in passes {
-            for var draft in pass.check(pod, context: context) {
-              if !exemptions.isEmpty {
-                let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
-                if let exempt = exemptions.exemption(for: id, container: container?.name) {
-                  draft.status = exempt
-                  draft.requirements = []
+      // This worker's cache, for every document of the file and the files it takes next.
+      try Pipeline.renderCaches.withCache { (renderCache) throws(YAMLError) in
+        try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
+          try Pipeline.rejectTemplates(document)  // edits never write braces
+          let editor = MappingEditor(document, renderCache: renderCache)
+          let pods = locator.podSpecs(in: editor)
+          guard !pods.isEmpty else { return }
+          if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
+          let table = lines!
+          var drafts: [Planner.Input] = []
+          drafts.reserveCapacity(16)
+          for pod in pods {
+            let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
+            let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
+            for (pass, id, severity) in passes {
+              for var draft in pass.check(pod, context: context) {
+                if !exemptions.isEmpty {
+                  let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
+                  if let exempt = exemptions.exemption(for: id, container: container?.name) {
+                    draft.status = exempt
+                    draft.requirements = []
+                  }
                 }
+                drafts.append(Planner.Input(passID: id, severity: severity, draft: draft))
               }
-              drafts.append(Planner.Input(passID: id, severity: severity, draft: draft))
             }
           }
-        }
-        let planned = Planner(editor: editor).plan(drafts, lines: table, keepFindings: keepFindings)
-        analysis.counts.add(planned.counts)
-        for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
-        if keepFindings { analysis.findings += planned.findings }
-        if !planned.edits.isEmpty {
-          if analysis.problem == nil {
-            analysis.problem = verify(document, edits: planned.edits, changes: planned.changes, passes: planned.fixable.map(\.passID))
+          let planned = Planner(editor: editor).plan(drafts, lines: table, keepFindings: keepFindings)
+          analysis.counts.add(planned.counts)
+          for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
+          if keepFindings { analysis.findings += planned.findings }
+          if !planned.edits.isEmpty {
+            if analysis.problem == nil {
+              analysis.problem = verify(document, edits: planned.edits, changes: planned.changes, passes: planned.fixable.map(\.passID))
+            }
+            analysis.edits += planned.edits
           }
-          analysis.edits += planned.edits
         }
       }
     } catch {
