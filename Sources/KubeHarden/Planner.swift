@@ -145,16 +145,16 @@ struct Planner {
   func plan(_ drafts: [Input], lines: Locations, keepFindings: Bool = true) -> Plan {
     // The fields used below, read once: reading a field through `drafts[index]` copies the
     // whole element, with its texts' closures and arrays.
-    let passIDs = drafts.map(\.passID)
-    let initialStatuses = drafts.map(\.draft.status)
+    let passIDs = drafts.indices.map { drafts[$0].passID }
+    let initialStatuses = drafts.indices.map { drafts[$0].draft.status }
     // Requirements of all drafts in one flat array (a draft's are `first[d]..<first[d + 1]`),
     // with their outcomes and groups beside them: no array per draft.
     var requirements: [Requirement] = []
     var first: [Int] = []
     first.reserveCapacity(drafts.count + 1)
-    for draft in drafts {
+    for index in drafts.indices {
       first.append(requirements.count)
-      requirements += draft.draft.requirements
+      requirements += drafts[index].draft.requirements
     }
     first.append(requirements.count)
     // 1. Resolve every requirement; a draft with any refused requirement is not fixable.
@@ -208,10 +208,9 @@ struct Planner {
         groupOf[r] = group
       }
     }
-    /// The groups a draft's requirements landed in (a group may repeat; callers do not mind).
-    func draftGroups(_ index: Int) -> LazyFilterSequence<ArraySlice<Int>> {
-      groupOf[first[index]..<first[index + 1]].lazy.filter { $0 >= 0 }
-    }
+    // The groups a draft's requirements landed in are read in place below: `groupOf[r]` for
+    // its requirements r with `groupOf[r] >= 0` (a group may repeat). No array or lazy view per
+    // draft: a lazy filter over a slice of `groupOf` retained and released it on every use.
     // 3. Render each group once.
     for group in groups.indices {
       do throws(EditRefusal) {
@@ -254,18 +253,20 @@ struct Planner {
       var fix: Fix?
       let hasRequirements = first[index] < first[index + 1]
       if status.isFixable {
-        if let failed = draftGroups(index).compactMap({ groups[$0].error }).first {
+        let landed = first[index]..<first[index + 1]
+        if let failed = landed.lazy.compactMap({ groupOf[$0] >= 0 ? groups[groupOf[$0]].error : nil }).first {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
-          let grouped = draftGroups(index).first != nil
+          let grouped = landed.contains { groupOf[$0] >= 0 }
           if !grouped && hasRequirements { continue }
           if !grouped { status = .unfixable(reason: "no automatic fix") }
         } else {
           let item = drafts[index]
           var seen: [Int] = []
           var fixEdits: [Edit] = []
-          for group in draftGroups(index) where !seen.contains(group) {
+          for r in landed where groupOf[r] >= 0 && !seen.contains(groupOf[r]) {
+            let group = groupOf[r]
             seen.append(group)
             fixEdits += groups[group].edits
           }
@@ -298,8 +299,9 @@ struct Planner {
     // 5. Edits of groups whose drafts all became unfixable are not applied.
     var used = [Bool](repeating: false, count: groups.count)
     for index in drafts.indices where initialStatuses[index].isFixable && statuses[index].isFixable {
-      if draftGroups(index).allSatisfy({ groups[$0].error == nil }) {
-        for group in draftGroups(index) { used[group] = true }
+      let requirementsOfDraft = first[index]..<first[index + 1]
+      if requirementsOfDraft.allSatisfy({ groupOf[$0] < 0 || groups[groupOf[$0]].error == nil }) {
+        for r in requirementsOfDraft where groupOf[r] >= 0 { used[groupOf[r]] = true }
       }
     }
     var usedEdits: [Edit] = []
