@@ -36,6 +36,14 @@ final class RenderCachePoolTests: XCTestCase {
     XCTAssertFalse(held.contains { $0 === next.1 }, "a cache over the limit was kept")
   }
 
+  func testRemoveAllDropsTheIdleCaches() {
+    let pool = MappingEditor.RenderCachePool()
+    let first = pool.withCache { $0 }
+    pool.removeAll()
+    let second = pool.withCache { $0 }
+    XCTAssertFalse(first === second, "a dropped cache was handed out again")
+  }
+
   func testConcurrentCallersNeverShareACache() {
     let pool = MappingEditor.RenderCachePool()
     let inUse = Mutex<Set<ObjectIdentifier>>([])
