@@ -58,8 +58,8 @@ enum FuzzChecks {
     }
 
     // 1/3/4. The pipeline. Its render caches outlive a run (they serve the next file); they
-    // are dropped after each input so that LeakSanitizer, which cannot follow Swift's tagged
-    // string pointers, does not report the strings they hold as leaks.
+    // are dropped after each input, or LeakSanitizer, which does not follow pointers that carry
+    // Swift's enum tags or string flags in their high bits, reports the blocks they hold as leaks.
     defer { Pipeline.renderCaches.removeAll() }
     let report = Pipeline().process(path: "fuzz.yaml", bytes: bytes)
     if report.original != bytes { fail("report.original differs from the input", bytes) }

@@ -16,8 +16,9 @@ public struct Pipeline: Sendable {
   var keepEdits = false
   /// Files at least this large are processed in parts on all cores.
   public var parallelThreshold = Pipeline.defaultParallelThreshold
-  /// Render caches shared by every pipeline of the process, one per worker at a time.
-  static let renderCaches = MappingEditor.RenderCachePool()
+  /// Render caches shared by every pipeline of the process, one per worker at a time (a host
+  /// that runs pipelines for a long time may empty it: `removeAll()`).
+  public static let renderCaches = MappingEditor.RenderCachePool()
 
   public init(configuration: Configuration = Configuration(), limits: ParseLimits = .default, keepFindings: Bool = true) {
     self.configuration = configuration

@@ -143,8 +143,8 @@ struct Planner {
   /// Plans every draft of a document.
   /// With `keepFindings` false only `counts` are filled (no finding, message or fix is built).
   func plan(_ drafts: [Input], lines: Locations, keepFindings: Bool = true) -> Plan {
-    // The fields used below, read once: reading a field through `drafts[index]` copies the
-    // whole element, with its texts' closures and arrays.
+    // Drafts are read by index, a field at a time: iterating `drafts` copies each element, with
+    // its texts' closures and its requirements (each copy retained, then released).
     let passIDs = drafts.indices.map { drafts[$0].passID }
     let initialStatuses = drafts.indices.map { drafts[$0].draft.status }
     // Requirements of all drafts in one flat array (a draft's are `first[d]..<first[d + 1]`),

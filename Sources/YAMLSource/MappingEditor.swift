@@ -428,8 +428,8 @@ public struct MappingEditor: Sendable {
       return try body(cache)
     }
 
-    /// Drops the idle caches (the fuzz target does after each input, so that LeakSanitizer
-    /// sees every block freed; a long-running host may do it to give their memory back).
+    /// Drops the idle caches: a long-running host may do it to give their memory back, and the
+    /// fuzz target does after each input, so that LeakSanitizer sees every block freed.
     public func removeAll() {
       idle.withLock { $0.removeAll() }
     }
