@@ -251,30 +251,28 @@ struct Planner {
     for index in drafts.indices {
       var status = statuses[index]
       var fix: Fix?
-      let hasRequirements = first[index] < first[index + 1]
+      let requirementsOfDraft = first[index]..<first[index + 1]
       if status.isFixable {
-        let landed = first[index]..<first[index + 1]
-        if let failed = landed.lazy.compactMap({ groupOf[$0] >= 0 ? groups[groupOf[$0]].error : nil }).first {
+        if let failed = requirementsOfDraft.lazy.compactMap({ groupOf[$0] >= 0 ? groups[groupOf[$0]].error : nil }).first {
           status = .unfixable(reason: failed)
         } else if !keepFindings {
           // Counting only: satisfied drafts are no findings; the rest are fixed by their groups.
-          let grouped = landed.contains { groupOf[$0] >= 0 }
-          if !grouped && hasRequirements { continue }
+          let grouped = requirementsOfDraft.contains { groupOf[$0] >= 0 }
+          if !grouped && !requirementsOfDraft.isEmpty { continue }
           if !grouped { status = .unfixable(reason: "no automatic fix") }
         } else {
-          let item = drafts[index]
           var seen: [Int] = []
           var fixEdits: [Edit] = []
-          for r in landed where groupOf[r] >= 0 && !seen.contains(groupOf[r]) {
+          for r in requirementsOfDraft where groupOf[r] >= 0 && !seen.contains(groupOf[r]) {
             let group = groupOf[r]
             seen.append(group)
             fixEdits += groups[group].edits
           }
-          if fixEdits.isEmpty && hasRequirements { continue }  // already satisfied
+          if fixEdits.isEmpty && !requirementsOfDraft.isEmpty { continue }  // already satisfied
           fix =
             fixEdits.isEmpty
             ? nil
-            : Fix(title: item.draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
+            : Fix(title: drafts[index].draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
