@@ -46,7 +46,7 @@ struct Diff: ParsableCommand {
     var output = ""
     for report in reports where report.changed {
       output += UnifiedDiff.render(
-        path: report.path == "<stdin>" ? "-" : report.path, old: report.original, new: report.fixed, context: context,
+        path: report.path == "<stdin>" ? "-" : report.path, original: report.original, edits: report.edits, context: context,
         color: useColor)
     }
     CLI.writeStdout(output)
