@@ -38,6 +38,9 @@ public struct Configuration: Sendable {
   /// With `read-only-root-filesystem`: also mount an `emptyDir` at `/tmp` in each container it
   /// fixes, since most applications write temporary files there.
   public var tmpEmptyDir = false
+  /// Apply unsafe fixes too (`--unsafe-fixes`, `unsafeFixes: true`): fixes that override an
+  /// explicit value or that the image may not survive. Off by default: they are only shown.
+  public var unsafeFixes = false
 
   public init(
     enabledPasses: Set<String> = Set(PassRegistry.all.filter { $0.metadata.enabledByDefault }.map { $0.metadata.id }),
@@ -105,6 +108,7 @@ public struct Configuration: Sendable {
   ///   - {apiVersion: apps.kruise.io/v1beta1, kind: StatefulSet, path: spec.template.spec}
   /// exclude: [vendor/**, "*.generated.yaml"]
   /// tmpEmptyDir: true    # read-only-root-filesystem also mounts an emptyDir at /tmp
+  /// unsafeFixes: true    # apply unsafe fixes too (as --unsafe-fixes)
   /// ```
   public mutating func apply(configFile bytes: [UInt8], path: String) throws(ConfigurationError) {
     let documents: [Document]
@@ -115,7 +119,7 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir"]
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes"]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -162,11 +166,11 @@ public struct Configuration: Sendable {
         }
       case "exclude":
         exclude += try strings(value, key: key)
-      case "tmpEmptyDir":
+      case "tmpEmptyDir", "unsafeFixes":
         guard let flag = document.bool(value) else {
-          throw ConfigurationError("\(path): tmpEmptyDir: '\(document.string(value) ?? "")' is not true or false")
+          throw ConfigurationError("\(path): \(key): '\(document.string(value) ?? "")' is not true or false")
         }
-        tmpEmptyDir = flag
+        if key == "tmpEmptyDir" { tmpEmptyDir = flag } else { unsafeFixes = flag }
       default:
         break
       }

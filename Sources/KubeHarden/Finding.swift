@@ -5,25 +5,47 @@ public enum Severity: String, Sendable, Codable, CaseIterable {
   case error, warning, note
 }
 
+/// How far a fix can be trusted, as in ruff: only `safe` fixes are applied by default.
+///
+/// The pass that writes a fix decides, since it knows why the edit is risky: a fix that
+/// overrides what the manifest says explicitly, or that could stop a working container, is
+/// `unsafe`; where no edit can be right (a node agent that needs the host), the finding is
+/// `manual` and says what a person must do.
+public enum Applicability: String, Sendable, Codable, CaseIterable, Comparable {
+  /// Cannot change what a working workload does: `fix` applies it.
+  case safe
+  /// Can change what the workload does (it overrides an explicit value, or the image may not
+  /// survive it): shown by `check`, `diff --unsafe-fixes` and every report, applied by `fix`
+  /// only with `--unsafe-fixes` (`unsafeFixes: true`).
+  case unsafe
+  /// No automatic fix: the finding's reason says what a person must do.
+  case manual
+
+  public static func < (a: Applicability, b: Applicability) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
 /// Whether a finding can be fixed automatically, and if not, why.
 public enum FindingStatus: Sendable, Codable, Hashable {
   /// A fix is attached and `fix` applies it.
   case fixable
   /// An annotation or the configuration exempts the object; `location` is the annotation's.
   case exempted(reason: String, location: SourceLocation?)
-  /// The fix would be wrong or invalid here (alias, Windows pod, conflicting field, ...).
+  /// No automatic fix (applicability `manual`): the edit would be wrong or invalid here (alias,
+  /// Windows pod, node agent, conflicting field, ...); `reason` says what a person must do.
   case unfixable(reason: String)
 
   public var isFixable: Bool { if case .fixable = self { return true } else { return false } }
 
   public var isExempted: Bool { if case .exempted = self { return true } else { return false } }
 
-  /// A short word for reports: `fixable`, `exempted`, `unfixable`.
+  /// A short word for reports: `fixable`, `exempted`, `manual`.
   public var kind: String {
     switch self {
     case .fixable: return "fixable"
     case .exempted: return "exempted"
-    case .unfixable: return "unfixable"
+    case .unfixable: return "manual"
     }
   }
 
@@ -46,10 +68,13 @@ public struct Fix: Sendable, Codable, Hashable {
   public var title: String
   /// Edits of the original buffer, in application order.
   public var edits: [Edit]
+  /// `safe` or `unsafe` (a finding without a fix is `manual`).
+  public var applicability: Applicability
 
-  public init(title: String, edits: [Edit]) {
+  public init(title: String, edits: [Edit], applicability: Applicability = .safe) {
     self.title = title
     self.edits = edits
+    self.applicability = applicability
   }
 }
 
@@ -66,8 +91,18 @@ public struct Finding: Sendable, Codable, Hashable {
   public var start: SourceLocation
   public var end: SourceLocation
   public var status: FindingStatus
-  /// The fix, when `status` is `.fixable`.
+  /// The fix, when `status` is `.fixable`. An unsafe fix is kept here even when `fix` does not
+  /// apply it: its edits are then against the original, not part of `FileReport.edits`.
   public var fix: Fix?
+
+  /// `safe` or `unsafe` (the fix's), `manual` (no automatic fix), nil when exempted.
+  public var applicability: Applicability? {
+    switch status {
+    case .fixable: return fix?.applicability ?? .manual
+    case .unfixable: return .manual
+    case .exempted: return nil
+    }
+  }
 
   public init(
     passID: String, severity: Severity, message: String, range: Range<Int>, start: SourceLocation,
@@ -86,14 +121,27 @@ public struct Finding: Sendable, Codable, Hashable {
 
 /// Finding counts of one file, kept even when the findings themselves are not (`fix`).
 public struct FindingCounts: Sendable, Hashable {
-  /// Fixable findings by pass id: the fixes `fix` applies.
+  /// Fixable findings by pass id whose fixes are applied (safe ones; unsafe ones too with
+  /// `--unsafe-fixes`).
   public var fixableByPass: [String: Int] = [:]
+  /// Findings by pass id with an unsafe fix that was not applied (no `--unsafe-fixes`).
+  public var unsafeByPass: [String: Int] = [:]
   public var exempted = 0
+  /// Findings without an automatic fix (applicability `manual`).
   public var unfixable = 0
 
   public init() {}
 
-  public mutating func add(_ finding: Finding) { add(passID: finding.passID, status: finding.status) }
+  /// Unsafe fixes not applied, all passes.
+  public var unsafe: Int { unsafeByPass.values.reduce(0, +) }
+
+  public mutating func add(_ finding: Finding, applied: Bool = true) {
+    if finding.status.isFixable && finding.fix?.applicability == .unsafe && !applied {
+      unsafeByPass[finding.passID, default: 0] += 1
+    } else {
+      add(passID: finding.passID, status: finding.status)
+    }
+  }
 
   public mutating func add(passID: String, status: FindingStatus) {
     switch status {
@@ -105,6 +153,7 @@ public struct FindingCounts: Sendable, Hashable {
 
   public mutating func add(_ other: FindingCounts) {
     fixableByPass.merge(other.fixableByPass, uniquingKeysWith: +)
+    unsafeByPass.merge(other.unsafeByPass, uniquingKeysWith: +)
     exempted += other.exempted
     unfixable += other.unfixable
   }

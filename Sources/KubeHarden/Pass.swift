@@ -35,10 +35,14 @@ public struct Draft: Sendable {
   }
   /// Overrides the pass's severity for this finding (e.g. `.note` for what is skipped on Windows).
   public var severity: Severity?
+  /// `safe` or `unsafe`: whether `fix` may apply the requirements without `--unsafe-fixes`.
+  /// A finding with no automatic fix is `manual` through its status (`.unfixable`), not here.
+  public var applicability: Applicability
 
   public init(
     message: @escaping @Sendable @autoclosure () -> String, node: NodeID, status: FindingStatus = .fixable,
-    requirements: [Requirement] = [], fixTitle: @escaping @Sendable @autoclosure () -> String = "", severity: Severity? = nil
+    requirements: [Requirement] = [], fixTitle: @escaping @Sendable @autoclosure () -> String = "", severity: Severity? = nil,
+    applicability: Applicability = .safe
   ) {
     self.makeMessage = message
     self.node = node
@@ -46,6 +50,7 @@ public struct Draft: Sendable {
     self.requirements = requirements
     self.makeFixTitle = fixTitle
     self.severity = severity
+    self.applicability = applicability
   }
 }
 

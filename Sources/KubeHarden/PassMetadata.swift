@@ -58,9 +58,13 @@ public struct PassExample: Sendable, Hashable {
   /// The expected output of `fix` with only this pass enabled; `nil` for examples that must
   /// produce no finding (non-triggering).
   public var output: String?
-  public init(_ input: String, fixed output: String? = nil) {
+  /// `safe`: `fix` writes `output`. `unsafe`: `fix` leaves the input as it is and reports the
+  /// fix; `fix --unsafe-fixes` writes `output`.
+  public var applicability: Applicability
+  public init(_ input: String, fixed output: String? = nil, applicability: Applicability = .safe) {
     self.input = input
     self.output = output
+    self.applicability = applicability
   }
 
   /// A Pod with one container and nothing hardened: the input most passes' first example fixes.
@@ -139,7 +143,8 @@ extension PassMetadata {
     text += "\nReferences:\n"
     for reference in references { text += "  - \(reference.label) <\(reference.url)>\n" }
     if let example = triggering.first, let fixed = example.output {
-      text += "\nExample input:\n" + Self.indent(example.input) + "\nFixed:\n" + Self.indent(fixed)
+      text += "\nExample input:\n" + Self.indent(example.input)
+      text += (example.applicability == .unsafe ? "\nFixed (unsafe fix: only with --unsafe-fixes):\n" : "\nFixed:\n") + Self.indent(fixed)
     }
     return text
   }

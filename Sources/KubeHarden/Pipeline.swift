@@ -111,9 +111,12 @@ public struct Pipeline: Sendable {
               }
             }
           }
-          let planned = Planner(editor: editor).plan(drafts, lines: table, keepFindings: keepFindings)
+          var planner = Planner(editor: editor)
+          planner.applyUnsafe = configuration.unsafeFixes
+          let planned = planner.plan(drafts, lines: table, keepFindings: keepFindings)
           analysis.counts.add(planned.counts)
           for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
+          for (passID, count) in planned.unsafe { analysis.counts.unsafeByPass[passID, default: 0] += count }
           if keepFindings { analysis.findings += planned.findings }
           if !planned.edits.isEmpty {
             if analysis.problem == nil {

@@ -128,6 +128,11 @@ struct Planner {
     var draft: Draft
   }
 
+  /// Whether unsafe fixes are applied (`--unsafe-fixes`). When they are not, an unsafe draft is
+  /// still planned, so that its finding carries its fix for review, but in groups of its own:
+  /// its edits are never merged into an edit that `fix` applies, and never applied.
+  var applyUnsafe = false
+
   /// What `plan` returns: located findings with their fixes (when kept), counts, the edits to
   /// apply, and what those edits do to the document's data (for the check before writing).
   struct Plan {
@@ -136,6 +141,8 @@ struct Planner {
     var counts: FindingCounts
     /// Fixable findings per pass, in first-seen order.
     var fixable: [(passID: String, count: Int)]
+    /// Findings per pass whose unsafe fix is shown but not applied, in first-seen order.
+    var unsafe: [(passID: String, count: Int)]
     var edits: [Edit]
     var changes: [DataChange]
   }
@@ -147,6 +154,9 @@ struct Planner {
     // its texts' closures and its requirements (each copy retained, then released).
     let passIDs = drafts.indices.map { drafts[$0].passID }
     let initialStatuses = drafts.indices.map { drafts[$0].draft.status }
+    let applicabilities = drafts.indices.map { drafts[$0].draft.applicability }
+    // Drafts whose fixes are shown, not applied: planned apart from the applied ones.
+    let deferred = applicabilities.map { $0 == .unsafe && !applyUnsafe }
     // Requirements of all drafts in one flat array (a draft's are `first[d]..<first[d + 1]`),
     // with their outcomes and groups beside them: no array per draft.
     var requirements: [Requirement] = []
@@ -192,11 +202,11 @@ struct Planner {
         case .append(let sequence, _): key = .append(sequence)
         }
         let group: Int
-        if let found = groups.firstIndex(where: { $0.key == key }) {
+        if let found = groups.firstIndex(where: { $0.key == key && $0.deferred == deferred[index] }) {
           group = found
         } else {
           group = groups.count
-          groups.append(Group(key: key))
+          groups.append(Group(key: key, deferred: deferred[index]))
         }
         switch outcome {
         case .replace: if groups[group].replacement == nil { groups[group].replacement = requirement.value }
@@ -248,6 +258,7 @@ struct Planner {
     var findings: [Finding] = []
     var counts = FindingCounts()
     var fixable: [(passID: String, count: Int)] = []
+    var unsafe: [(passID: String, count: Int)] = []
     for index in drafts.indices {
       var status = statuses[index]
       var fix: Fix?
@@ -272,16 +283,15 @@ struct Planner {
           fix =
             fixEdits.isEmpty
             ? nil
-            : Fix(title: drafts[index].draft.fixTitle, edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) })
+            : Fix(
+              title: drafts[index].draft.fixTitle,
+              edits: fixEdits.sorted { ($0.range.lowerBound, $0.order) < ($1.range.lowerBound, $1.order) },
+              applicability: applicabilities[index])
           if fix == nil { status = .unfixable(reason: "no automatic fix") }
         }
       }
       if case .fixable = status {
-        if let slot = fixable.firstIndex(where: { $0.passID == passIDs[index] }) {
-          fixable[slot].count += 1
-        } else {
-          fixable.append((passIDs[index], 1))
-        }
+        if deferred[index] { Planner.count(passIDs[index], in: &unsafe) } else { Planner.count(passIDs[index], in: &fixable) }
       } else {
         counts.add(passID: passIDs[index], status: status)
       }
@@ -296,7 +306,7 @@ struct Planner {
     }
     // 5. Edits of groups whose drafts all became unfixable are not applied.
     var used = [Bool](repeating: false, count: groups.count)
-    for index in drafts.indices where initialStatuses[index].isFixable && statuses[index].isFixable {
+    for index in drafts.indices where initialStatuses[index].isFixable && statuses[index].isFixable && !deferred[index] {
       let requirementsOfDraft = first[index]..<first[index + 1]
       if requirementsOfDraft.allSatisfy({ groupOf[$0] < 0 || groups[groupOf[$0]].error == nil }) {
         for r in requirementsOfDraft where groupOf[r] >= 0 { used[groupOf[r]] = true }
@@ -308,7 +318,16 @@ struct Planner {
       usedEdits += groups[group].edits
       if let change = groups[group].change { changes.append(change) }
     }
-    return Plan(findings: findings, counts: counts, fixable: fixable, edits: usedEdits, changes: changes)
+    return Plan(findings: findings, counts: counts, fixable: fixable, unsafe: unsafe, edits: usedEdits, changes: changes)
+  }
+
+  /// Adds one finding of `passID` to per-pass counts kept in first-seen order.
+  static func count(_ passID: String, in counts: inout [(passID: String, count: Int)]) {
+    if let slot = counts.firstIndex(where: { $0.passID == passID }) {
+      counts[slot].count += 1
+    } else {
+      counts.append((passID, 1))
+    }
   }
 
   /// The node a group of requirements edits, and how.
@@ -317,13 +336,18 @@ struct Planner {
   /// Requirements that edit the same node, merged into one edit.
   struct Group {
     var key: GroupKey
+    /// Holds only deferred (unsafe, not applied) requirements.
+    var deferred: Bool
     var tree = Tree()
     var replacement: NewValue?
     var items: [NewValue] = []
     var edits: [Edit] = []
     var change: DataChange?
     var error: String?
-    init(key: GroupKey) { self.key = key }
+    init(key: GroupKey, deferred: Bool) {
+      self.key = key
+      self.deferred = deferred
+    }
   }
 
   func depth(_ node: NodeID) -> Int {

@@ -132,6 +132,8 @@ public enum GitHubReview {
         note = "Not fixed: exempted (\(reason))."
       case .unfixable(let reason):
         note = "Not fixed automatically: \(reason)."
+      case .fixable where finding.fix?.applicability == .unsafe && !(finding.fix?.edits ?? []).contains(where: report.edits.contains):
+        note = "Unsafe fix, not applied by default (\(finding.fix?.title ?? "")): review it, then run `kubeharden fix --unsafe-fixes`."
       case .fixable:
         complete = false
         note = "This fix could not be expressed as a suggestion; run `kubeharden fix`."
@@ -228,7 +230,7 @@ public enum GitHubReview {
     let filesWithFindings = reports.filter { !$0.findings.isEmpty }.count
     var body = "**\(tool.name)** found \(ReportSupport.plural(counts.total, "finding"))"
     if counts.total > 0 { body += " in \(ReportSupport.plural(filesWithFindings, "file"))" }
-    body += ": \(counts.fixable) fixable, \(counts.exempted) exempted, \(counts.unfixable) unfixable.\n"
+    body += ": \(counts.fixable) fixable, \(counts.exempted) exempted, \(counts.unfixable) manual.\n"
     if suggestions > 0 && complete {
       body +=
         "\n\(ReportSupport.plural(suggestions, "suggested change")) below carry every fix; committing all of them "

@@ -36,13 +36,18 @@ public struct ReportTool: Sendable, Hashable {
 /// Shape: `{tool, version, summary, files: [{path, changed, error, findings: [...]}]}`. Each
 /// finding has `passId`, `severity`, `message`, `path`, `title`, `helpUri`, `start`/`end`
 /// (`line`, `column` in Unicode scalars, 1-based; `offset` in bytes), `fixable`, `status`
-/// (`kind`, `reason`, `location`) and `fix` (`title`, `edits`), or `null` for what is absent.
+/// (`kind`: fixable, exempted or manual; `reason`, `location`), `applicability` (`safe`, `unsafe`,
+/// `manual`, or `null` when exempted) and `fix` (`title`, `applicability`, `edits`), or `null` for
+/// what is absent. An unsafe fix is listed even when `fix` does not apply it (no
+/// `--unsafe-fixes`); its edits are against the original file.
 /// An edit has `byteOffset`, `byteLength`, `start`, `end` (locations in the original file) and
 /// `replacement` (its text). Files and findings keep the order of `reports`.
 public enum JSONReport {
   public static func render(_ reports: [FileReport], rules: [PassMetadata], tool: ReportTool) -> String {
     let rulesByID = ReportSupport.rulesByID(rules)
-    var summary = ["files": reports.count, "changed": 0, "errors": 0, "findings": 0, "fixable": 0, "exempted": 0, "unfixable": 0]
+    var summary = [
+      "files": reports.count, "changed": 0, "errors": 0, "findings": 0, "fixable": 0, "exempted": 0, "manual": 0, "safe": 0, "unsafe": 0,
+    ]
     var files: [Any] = []
     for report in reports {
       let lines = ReportLines(report.original)
@@ -52,6 +57,7 @@ public enum JSONReport {
       for finding in report.findings {
         summary["findings", default: 0] += 1
         summary[finding.status.kind, default: 0] += 1
+        if let applicability = finding.applicability, applicability != .manual { summary[applicability.rawValue, default: 0] += 1 }
         findings.append(findingObject(finding, path: report.path, lines: lines, rule: rulesByID[finding.passID], tool: tool))
       }
       var file: [String: Any] = [
@@ -85,13 +91,14 @@ public enum JSONReport {
           "replacement": edit.text,
         ] as [String: Any]
       }
-      fix = ["title": f.title, "edits": edits] as [String: Any]
+      fix = ["title": f.title, "applicability": f.applicability.rawValue, "edits": edits] as [String: Any]
     }
     return [
       "passId": finding.passID, "severity": finding.severity.rawValue, "message": finding.message,
       "path": path, "title": rule?.title ?? NSNull(), "helpUri": tool.ruleURL(finding.passID),
       "start": locationObject(finding.start), "end": locationObject(finding.end),
       "fixable": finding.status.isFixable, "status": status, "fix": fix,
+      "applicability": finding.applicability?.rawValue ?? NSNull(),
     ]
   }
 

@@ -150,13 +150,14 @@ public enum SARIFReport {
     ]
     if let ruleIndex { result["ruleIndex"] = ruleIndex }
     var properties: [String: Any] = ["fixStatus": finding.status.kind]
+    if let applicability = finding.applicability { properties["applicability"] = applicability.rawValue }
     switch finding.status {
     case .fixable:
       if let fix = finding.fix, !fix.edits.isEmpty {
         let replacements: [Any] = ReportSupport.ordered(fix.edits).map { replacement($0, lines: lines) }
         result["fixes"] = [
           [
-            "description": ["text": fix.title],
+            "description": ["text": fix.applicability == .unsafe ? "\(fix.title) (unsafe fix)" : fix.title],
             "artifactChanges": [["artifactLocation": ["uri": uri], "replacements": replacements]],
           ] as [String: Any]
         ]
@@ -170,7 +171,7 @@ public enum SARIFReport {
       }
       result["suppressions"] = [suppression]
     case .unfixable(let reason):
-      properties["unfixableReason"] = reason
+      properties["manualReason"] = reason
     }
     result["properties"] = properties
     return result

@@ -4,8 +4,9 @@ import YAMLSource
 /// The default, human-readable report.
 ///
 /// One line per finding, `path:line:col: severity[pass-id]: message`, sorted by path, line and
-/// column (columns in Unicode scalars, 1-based). Exempted and unfixable findings end with
-/// `(exempted: reason)` or `(unfixable: reason)`. Under a fixable finding, indented by four
+/// column (columns in Unicode scalars, 1-based). Exempted and manual findings end with
+/// `(exempted: reason)` or `(manual: reason)`. An unsafe fix is announced on the line after its
+/// finding (`unsafe fix (applied only with --unsafe-fixes): title`). Under a fixable finding, indented by four
 /// spaces, its fix as a short diff: the original lines its edits touch prefixed `-`, the same
 /// lines with the finding's own edits applied prefixed `+` (a pure insertion of whole lines has
 /// only `+` lines). Line breaks are not shown. Files that could not be processed print
@@ -58,6 +59,7 @@ public enum TextReport {
         text.append(
           "\(report.path):\(finding.start.line):\(finding.start.column): \(finding.severity.rawValue)[\(finding.passID)]: \(message)")
         if finding.status.isFixable, let fix = finding.fix {
+          if fix.applicability == .unsafe { text.append("    unsafe fix (applied only with --unsafe-fixes): \(fix.title)") }
           text += diff(fix.edits, lines: lines).map { "    " + $0 }
         }
         entries.append(Entry(path: report.path, line: finding.start.line, column: finding.start.column, text: text))

@@ -83,7 +83,15 @@ struct Summary {
       line += " (" + fixedByPass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
     line +=
-      "; \(unfixable) finding\(unfixable == 1 ? "" : "s") left unfixable, \(exempted) exempted, \(errors) error\(errors == 1 ? "" : "s")\n"
+      "; \(unfixable) finding\(unfixable == 1 ? "" : "s") left for manual review, \(exempted) exempted, \(errors) error\(errors == 1 ? "" : "s")\n"
+    // As ruff says it: what was held back, and the flag that applies it.
+    let unsafe = counts.unsafe
+    if unsafe > 0 {
+      line +=
+        "kubeharden: \(unsafe) unsafe fix\(unsafe == 1 ? "" : "es") not applied ("
+        + counts.unsafeByPass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        + "); review them with 'kubeharden diff --unsafe-fixes', apply them with --unsafe-fixes\n"
+    }
     return line
   }
 }

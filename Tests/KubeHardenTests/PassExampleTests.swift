@@ -7,8 +7,10 @@ import YAMLSource
 /// nothing. Each is re-run with CRLF line breaks, with a final newline, and after a multi-byte
 /// comment prefix.
 final class PassExampleTests: XCTestCase {
-  func pipeline(only id: String) -> Pipeline {
-    Pipeline(configuration: Configuration(enabledPasses: [id]))
+  func pipeline(only id: String, unsafeFixes: Bool = false) -> Pipeline {
+    var configuration = Configuration(enabledPasses: [id])
+    configuration.unsafeFixes = unsafeFixes
+    return Pipeline(configuration: configuration)
   }
 
   enum Variant: CaseIterable {
@@ -31,16 +33,28 @@ final class PassExampleTests: XCTestCase {
       XCTAssertFalse(meta.triggering.isEmpty, "\(meta.id) needs triggering examples")
       for (index, example) in meta.triggering.enumerated() {
         guard let expected = example.output else { XCTFail("\(meta.id) example \(index) has no fixed text"); continue }
+        let unsafe = example.applicability == .unsafe
         for variant in Variant.allCases {
           let input = variant.apply(example.input)
-          let report = pipeline(only: meta.id).process(path: "example.yaml", bytes: Array(input.utf8))
           let label = "\(meta.id) example \(index) \(variant)"
+          if unsafe {
+            // By default an unsafe fix is reported with its edits and nothing is written.
+            let shown = pipeline(only: meta.id).process(path: "example.yaml", bytes: Array(input.utf8))
+            XCTAssertFalse(shown.changed, "\(label): an unsafe fix was applied without --unsafe-fixes")
+            XCTAssertTrue(
+              shown.findings.contains { $0.passID == meta.id && $0.fix?.applicability == .unsafe && !($0.fix?.edits.isEmpty ?? true) },
+              "\(label): no unsafe fix reported")
+          }
+          let report = pipeline(only: meta.id, unsafeFixes: unsafe).process(path: "example.yaml", bytes: Array(input.utf8))
           XCTAssertNil(report.error, label)
           XCTAssertTrue(report.findings.contains { $0.passID == meta.id }, "\(label): no finding")
           XCTAssertEqual(String(decoding: report.fixed, as: UTF8.self), variant.apply(expected), label)
-          let again = pipeline(only: meta.id).process(path: "example.yaml", bytes: report.fixed)
+          let again = pipeline(only: meta.id, unsafeFixes: unsafe).process(path: "example.yaml", bytes: report.fixed)
           XCTAssertEqual(again.fixed, report.fixed, "\(label): not idempotent")
-          XCTAssertTrue(again.findings.allSatisfy { !$0.status.isFixable }, "\(label): fixable findings remain")
+          // What is left is for a person (or for --unsafe-fixes, where it was not given).
+          XCTAssertTrue(
+            again.findings.allSatisfy { !$0.status.isFixable || (!unsafe && $0.fix?.applicability == .unsafe) },
+            "\(label): fixable findings remain")
           checked += 1
         }
       }

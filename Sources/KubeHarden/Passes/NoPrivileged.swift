@@ -40,7 +40,7 @@ struct NoPrivileged: Pass {
               image: nginx
               securityContext:
                 privileged: false  # legacy
-          """),
+          """, applicability: .unsafe),
       PassExample(
         """
         apiVersion: apps/v1

@@ -38,11 +38,12 @@ extension Pass {
       var status: FindingStatus = .fixable
       if let reason = container.sharedReason { status = .unfixable(reason: reason) }
       if let reason = blocker(container) { status = .unfixable(reason: reason) }
+      // An explicit `field: !desired` is the workload's choice: flipping it is unsafe.
       drafts.append(
         Draft(
           message: problem(container, current), node: node, status: status,
           requirements: [Requirement(base: container.node, path: path, value: .bool(desired))],
-          fixTitle: "Set securityContext.\(field): \(desired)"))
+          fixTitle: "Set securityContext.\(field): \(desired)", applicability: current == nil ? .safe : .unsafe))
     }
     return drafts
   }

@@ -42,7 +42,7 @@ struct ReadOnlyRootFilesystem: Pass {
               image: nginx
               securityContext:
                 readOnlyRootFilesystem: true
-          """)
+          """, applicability: .unsafe)
     ],
     nonTriggering: [
       PassExample(

@@ -68,7 +68,7 @@ struct RunAsNonRoot: Pass {
             - name: web
               securityContext:
                 runAsUser: 10001
-          """),
+          """, applicability: .unsafe),
     ],
     nonTriggering: [
       PassExample(
@@ -104,7 +104,7 @@ struct RunAsNonRoot: Pass {
           Draft(
             message: "\(container.label) sets runAsNonRoot: false", node: context.locate(container.node, nonRootPath), status: status,
             requirements: [Requirement(base: container.node, path: nonRootPath, value: .bool(true))],
-            fixTitle: "Set runAsNonRoot: true"))
+            fixTitle: "Set runAsNonRoot: true", applicability: .unsafe))
       } else if ownNonRoot == nil {
         podNeedsNonRoot = true
       }
@@ -113,7 +113,7 @@ struct RunAsNonRoot: Pass {
           Draft(
             message: "\(container.label) runs as UID 0", node: context.locate(container.node, userPath), status: status,
             requirements: [Requirement(base: container.node, path: userPath, value: .int(uid))],
-            fixTitle: "Set runAsUser: \(uid)"))
+            fixTitle: "Set runAsUser: \(uid)", applicability: .unsafe))
       } else if context.value(container.node, userPath) == nil {
         podNeedsUser = true
       } else if let ownUser, ownUser > 0, ownUser < 10000 {
@@ -132,7 +132,7 @@ struct RunAsNonRoot: Pass {
           node: podNonRoot == nil ? specNode : context.locate(pod.spec, nonRootPath),
           status: windowsBlocked.map { .unfixable(reason: $0) } ?? podStatus,
           requirements: [Requirement(base: pod.spec, path: nonRootPath, value: .bool(true))],
-          fixTitle: "Set the pod's runAsNonRoot: true"))
+          fixTitle: "Set the pod's runAsNonRoot: true", applicability: podNonRoot == false ? .unsafe : .safe))
     }
     if pod.isWindows {
       if podNeedsUser { drafts.append(WindowsRules.skipped("runAsUser", pod, node: specNode)) }
@@ -145,7 +145,7 @@ struct RunAsNonRoot: Pass {
             message: podUser == 0 ? "\(pod.label) runs its pod as UID 0" : "\(pod.label) does not set a non-root runAsUser",
             node: podUserNode == nil ? specNode : context.locate(pod.spec, userPath), status: podStatus,
             requirements: [Requirement(base: pod.spec, path: userPath, value: .int(uid))],
-            fixTitle: "Set the pod's runAsUser: \(uid)"))
+            fixTitle: "Set the pod's runAsUser: \(uid)", applicability: podUser == 0 ? .unsafe : .safe))
       } else if podNeedsUser, let podUser, podUser > 0, podUser < 10000 {
         drafts.append(lowUID(podUser, pod.label, node: context.locate(pod.spec, userPath)))
       }

@@ -59,7 +59,7 @@ struct SeccompProfile: Pass {
               securityContext:
                 seccompProfile:
                   type: RuntimeDefault  # debugging
-          """),
+          """, applicability: .unsafe),
     ],
     nonTriggering: [
       PassExample(
@@ -108,7 +108,7 @@ struct SeccompProfile: Pass {
             message: "\(container.label) runs with seccomp Unconfined", node: context.locate(container.node, path),
             status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
             requirements: [Requirement(base: container.node, path: path, value: .string("RuntimeDefault"))],
-            fixTitle: "Set seccompProfile.type: RuntimeDefault"))
+            fixTitle: "Set seccompProfile.type: RuntimeDefault", applicability: .unsafe))
       } else if type == nil && !Self.allowed.contains(podType ?? "") {
         podNeeded = true
       }
@@ -121,7 +121,7 @@ struct SeccompProfile: Pass {
           node: podType == nil ? specNode : context.locate(pod.spec, path),
           status: pod.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
           requirements: [Requirement(base: pod.spec, path: path, value: .string("RuntimeDefault"))],
-          fixTitle: "Set the pod's seccompProfile.type: RuntimeDefault"))
+          fixTitle: "Set the pod's seccompProfile.type: RuntimeDefault", applicability: podType == nil ? .safe : .unsafe))
     }
     return drafts
   }

@@ -34,6 +34,9 @@ struct CommonOptions: ParsableArguments {
   @Flag(help: "With read-only-root-filesystem, also mount an emptyDir at /tmp in each container it fixes.")
   var tmpEmptydir = false
 
+  @Flag(help: "Apply unsafe fixes too: those that override an explicit value or that the image may not survive (check and diff show them either way).")
+  var unsafeFixes = false
+
   @Flag(name: .shortAndLong, help: "No summary or progress on standard error.")
   var quiet = false
 
@@ -51,6 +54,7 @@ struct CommonOptions: ParsableArguments {
     if let cpuLimit { configuration.resources.cpuLimit = try Configuration.quantity(cpuLimit, key: "--cpu-limit") }
     if let memoryLimit { configuration.resources.memoryLimit = try Configuration.quantity(memoryLimit, key: "--memory-limit") }
     if tmpEmptydir { configuration.tmpEmptyDir = true }
+    if unsafeFixes { configuration.unsafeFixes = true }
     try configuration.validate()
   }
 
