@@ -20,10 +20,11 @@ let package = Package(
     .target(name: "YAMLSource", dependencies: ["CLibYAML"]),
     .target(name: "KubeHarden", dependencies: ["YAMLSource"]),
     .target(name: "KubeHardenOutput", dependencies: ["KubeHarden", "YAMLSource"]),
+    .target(name: "KubeHardenReview", dependencies: ["KubeHarden", "KubeHardenOutput", "YAMLSource"]),
     .executableTarget(
       name: "kubeharden",
       dependencies: [
-        "KubeHarden", "KubeHardenOutput", "YAMLSource",
+        "KubeHarden", "KubeHardenOutput", "KubeHardenReview", "YAMLSource",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -33,6 +34,7 @@ let package = Package(
     .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource"]),
     .testTarget(name: "KubeHardenTests", dependencies: ["KubeHarden", "YAMLSource"]),
     .testTarget(name: "KubeHardenOutputTests", dependencies: ["KubeHardenOutput", "KubeHarden", "YAMLSource"]),
+    .testTarget(name: "KubeHardenReviewTests", dependencies: ["KubeHardenReview", "KubeHardenOutput", "KubeHarden", "YAMLSource"]),
     .testTarget(name: "CLITests", dependencies: ["kubeharden"]),
   ]
 )

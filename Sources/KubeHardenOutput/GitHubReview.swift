@@ -59,7 +59,7 @@ public enum GitHubReview {
     var complete = true
     for report in reports where report.error == nil && !isStandardInput(report.path) {
       let built = fileComments(report, tool: tool, includeExempted: includeExempted)
-      comments += built.comments
+      comments += built.comments.map(\.comment)
       suggestionCount += built.suggestions
       complete = complete && built.complete
       if built.strippedCarriageReturns { crlfFiles.append(normalizedPath(report.path)) }
@@ -88,12 +88,31 @@ public enum GitHubReview {
     var edits: [Edit]
   }
 
+  /// One comment of a file's review and what it is made of (for `kubeharden review`, which
+  /// keeps the comments inside the pull request's diff and fingerprints them).
+  public struct FileComment: Sendable, Hashable {
+    public var comment: Comment
+    /// The edits its suggestion carries (empty for a comment without a suggestion).
+    public var edits: [Edit]
+    /// The findings it is about.
+    public var findings: [Finding]
+    /// Whether its lines or its suggestion hold a carriage return, which a suggestion cannot carry.
+    public var crlf: Bool
+    public var isSuggestion: Bool { !edits.isEmpty }
+  }
+
+  /// The comments of one file's review, by line: a suggestion per group of nearby edits of
+  /// `report.edits`, then a plain comment for each finding no suggestion explains.
+  public static func comments(_ report: FileReport, tool: ReportTool, includeExempted: Bool = true) -> [FileComment] {
+    fileComments(report, tool: tool, includeExempted: includeExempted).comments
+  }
+
   static func fileComments(
     _ report: FileReport, tool: ReportTool, includeExempted: Bool
-  ) -> (comments: [Comment], suggestions: Int, strippedCarriageReturns: Bool, complete: Bool) {
+  ) -> (comments: [FileComment], suggestions: Int, strippedCarriageReturns: Bool, complete: Bool) {
     let lines = ReportLines(report.original)
     let path = normalizedPath(report.path)
-    var comments: [(order: Int, comment: Comment)] = []
+    var comments: [(order: Int, comment: FileComment)] = []
     var explained = Set<Int>()  // indices of findings that a suggestion explains
     var stripped = false
     var suggestions = 0
@@ -118,8 +137,9 @@ public enum GitHubReview {
           + "and GitHub may commit them with LF line breaks; run `kubeharden fix` locally to keep CRLF._\n"
       }
       suggestions += 1
+      let comment = Comment(path: path, line: group.last, startLine: group.first < group.last ? group.first : nil, body: body)
       comments.append(
-        (group.last, Comment(path: path, line: group.last, startLine: group.first < group.last ? group.first : nil, body: body)))
+        (group.last, FileComment(comment: comment, edits: group.edits, findings: indices.map { report.findings[$0] }, crlf: crlf)))
     }
 
     let lastLine = max(1, lines.visibleLineCount)
@@ -140,7 +160,7 @@ public enum GitHubReview {
       }
       let line = min(max(1, finding.start.line), lastLine)
       note = findingList([finding], tool: tool) + "\n" + note + "\n"
-      comments.append((line, Comment(path: path, line: line, startLine: nil, body: note)))
+      comments.append((line, FileComment(comment: Comment(path: path, line: line, startLine: nil, body: note), edits: [], findings: [finding], crlf: false)))
     }
     let sorted = comments.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }
     return (sorted.map(\.element.comment), suggestions, stripped, complete)

@@ -93,36 +93,6 @@ public enum TextReport {
 
   /// A GitHub Actions workflow command, escaped as the runner requires.
   static func command(_ name: String, properties: [(String, String)], message: String) -> String {
-    let list = properties.map { "\($0.0)=\(escapeProperty($0.1))" }.joined(separator: ",")
-    return "::\(name) \(list)::\(escapeData(message))"
-  }
-
-  static func escapeData(_ text: String) -> String {
-    text.replacingAll("%", "%25").replacingAll("\r", "%0D").replacingAll("\n", "%0A")
-  }
-
-  static func escapeProperty(_ text: String) -> String {
-    escapeData(text).replacingAll(":", "%3A").replacingAll(",", "%2C")
-  }
-}
-
-extension String {
-  /// Replaces every `target` scalar sequence by `replacement` (without Foundation, comparing
-  /// Unicode scalars so that `\r\n` is not one character).
-  fileprivate func replacingAll(_ target: String, _ replacement: String) -> String {
-    let scalars = Array(unicodeScalars)
-    let pattern = Array(target.unicodeScalars)
-    var out = String.UnicodeScalarView()
-    var index = 0
-    while index < scalars.count {
-      if index + pattern.count <= scalars.count, Array(scalars[index..<(index + pattern.count)]) == pattern {
-        out.append(contentsOf: replacement.unicodeScalars)
-        index += pattern.count
-      } else {
-        out.append(scalars[index])
-        index += 1
-      }
-    }
-    return String(out)
+    WorkflowCommand.format(name, properties: properties, message: message)
   }
 }
