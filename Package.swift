@@ -34,7 +34,7 @@ let package = Package(
     .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource"]),
     .testTarget(name: "KubeHardenTests", dependencies: ["KubeHarden", "YAMLSource"]),
     .testTarget(name: "KubeHardenOutputTests", dependencies: ["KubeHardenOutput", "KubeHarden", "YAMLSource"]),
-    .testTarget(name: "KubeHardenReviewTests", dependencies: ["KubeHardenReview", "KubeHardenOutput", "KubeHarden", "YAMLSource"]),
+    .testTarget(name: "KubeHardenReviewTests", dependencies: ["KubeHardenReview", "KubeHardenOutput", "KubeHarden", "YAMLSource", "kubeharden"]),
     .testTarget(name: "CLITests", dependencies: ["kubeharden"]),
   ]
 )

@@ -23,7 +23,7 @@ struct KubeHardenCommand: ParsableCommand {
       Exempt a workload with the annotation kubeharden.io/skip: "<pass-id>,..." (or kubeharden.io/skip.<container>).
       """,
     version: version,
-    subcommands: [Fix.self, Diff.self, Check.self, Rules.self, Explain.self])
+    subcommands: [Fix.self, Diff.self, Check.self, Review.self, Rules.self, Explain.self])
 }
 
 /// Helpers shared by the subcommands.
