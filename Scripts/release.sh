@@ -116,6 +116,16 @@ for candidate in "$libdir/libyaml.a" /usr/lib/x86_64-linux-gnu/libyaml.a /usr/li
 done
 [ -n "$static_yaml" ] || die "libyaml.a not found (pkg-config yaml-0.1 libdir: '${libdir:-none}'): install libyaml-dev (apt) or libyaml (brew); the release binary links libyaml statically so that runners need not install it" 2
 ln -s "$static_yaml" "$link/libyaml.a"
+# The compiler driver names the system library folders before ours, where libyaml.so wins:
+# a yaml-0.1.pc of our own, found first through PKG_CONFIG_PATH, names the archive itself.
+cat > "$link/yaml-0.1.pc" <<PC
+Name: LibYAML
+Description: libyaml, linked statically for the release binary
+Version: $(pkg-config --modversion yaml-0.1 2>/dev/null || echo 0.2.5)
+Cflags: $(pkg-config --cflags yaml-0.1 2>/dev/null)
+Libs: $PWD/$link/libyaml.a
+PC
+export PKG_CONFIG_PATH="$PWD/$link${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 flags=(-c release --product kubeharden -Xlinker -L"$PWD/$link")
 if [ "$os" = linux ]; then
   flags+=(--static-swift-stdlib)

@@ -210,8 +210,11 @@ public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
     self.init(line: error.line, column: error.column, message: error.message)
   }
 
-  public var description: String { "\(line):\(column): error: \(message)" }
+  public var description: String { line >= 1 ? "\(line):\(column): error: \(message)" : "error: \(message)" }
 
-  /// `path:line:col: error: message`.
-  public func formatted(path: String) -> String { "\(path):\(line):\(column): error: \(message)" }
+  /// `path:line:col: error: message`; `path: error: message` for an error about the path itself
+  /// (line 0: it does not exist, it cannot be read), which has no place in a file.
+  public func formatted(path: String) -> String {
+    line >= 1 ? "\(path):\(line):\(column): error: \(message)" : "\(path): error: \(message)"
+  }
 }

@@ -1,46 +1,89 @@
 import KubeHarden
 import YAMLSource
 
-/// The default, human-readable report.
+/// The default, human-readable report: one block per fix, not per finding.
 ///
-/// One line per finding, `path:line:col: severity[pass-id]: message`, sorted by path, line and
-/// column (columns in Unicode scalars, 1-based). Exempted and manual findings end with
-/// `(exempted: reason)` or `(manual: reason)`. An unsafe fix is announced on the line after its
-/// finding (`unsafe fix (applied only with --unsafe-fixes): title`). Under a fixable finding, indented by four
-/// spaces, its fix as a short diff: the original lines its edits touch prefixed `-`, the same
-/// lines with the finding's own edits applied prefixed `+` (a pure insertion of whole lines has
-/// only `+` lines). Line breaks are not shown. Files that could not be processed print
-/// `path:line:col: error: message` in the same order.
+/// A block lists the findings one fix resolves, one line each, `path:line:col:
+/// severity[pass-id]: message` (columns in Unicode scalars, 1-based), then the fix once, indented
+/// by four spaces, as a short diff: the original lines its edits touch prefixed `-`, the same
+/// lines with the edits applied prefixed `+` (a pure insertion of whole lines has only `+`
+/// lines; line breaks are not shown). The fixes are the groups of nearby edits of
+/// `FileReport.edits` (those `fix` applies, as in a pull-request suggestion); an unsafe fix
+/// that is not applied is a block of its own, announced by `unsafe fix (applied only with
+/// --unsafe-fixes): title` before its diff. Exempted and manual findings are a line each, ending
+/// with `(exempted: reason)` or `(manual: reason)`. Blocks are sorted by path, then by the line
+/// and column of their first finding. Files that could not be processed are not printed here:
+/// the command prints their errors once, on standard error.
 ///
-/// With `githubActions`, each entry is preceded by a workflow command that annotates the line in
-/// GitHub Actions: `::error`, `::warning` or `::notice` by severity (`::notice` for exempted
-/// findings), with `file`, `line`, `col`, `endLine`, `endColumn` and `title` (the pass id).
+/// With `githubActions`, each finding is preceded by a workflow command that annotates its line
+/// in GitHub Actions: `::error`, `::warning` or `::notice` by severity (`::notice` for exempted
+/// findings), with `file`, `line`, `col`, `endLine`, `endColumn` and `title` (the pass id), and
+/// each file error by an `::error`; at most 10 of each kind (what GitHub shows per step), then
+/// one `::notice` counting the others.
 public enum TextReport {
   public static func render(_ reports: [FileReport], rules: [PassMetadata], githubActions: Bool = false) -> String {
-    struct Entry {
+    struct Block {
       var path: String
       var line: Int
       var column: Int
-      var text: [String]
+      var findings: [Finding]
+      var fix: [String]
     }
-    var entries: [Entry] = []
+    var blocks: [Block] = []
+    var annotations = WorkflowCommand.Annotations()
+    var out: [String] = []
     for report in reports {
-      if let error = report.error {
-        var text: [String] = []
-        if githubActions {
-          text.append(
-            command(
-              "error", properties: [("file", report.path), ("line", "\(error.line)"), ("col", "\(error.column)"), ("title", "kubeharden")],
-              message: error.message))
+      if let error = report.error, githubActions {
+        var properties = [("file", report.path)]
+        if error.line >= 1 { properties += [("line", "\(error.line)"), ("col", "\(error.column)")] }
+        if let command = annotations.command("error", properties: properties + [("title", "kubeharden")], message: error.message) {
+          out.append(command)
         }
-        text.append(error.formatted(path: report.path))
-        entries.append(Entry(path: report.path, line: error.line, column: error.column, text: text))
       }
       let lines = ReportLines(report.original)
-      for finding in report.findings {
+      var placed = Set<Int>()  // findings already in a block
+      for (group, _) in GitHubReview.suggestionGroups(report.edits, lines: lines) {
+        let edits = Set(group.edits)
+        let members = report.findings.indices.filter { index in
+          let finding = report.findings[index]
+          return finding.status.isFixable && (finding.fix?.edits ?? []).contains { edits.contains($0) }
+        }
+        guard !members.isEmpty else { continue }
+        placed.formUnion(members)
+        let findings = members.map { report.findings[$0] }
+        let unsafe = findings.compactMap(\.fix).filter { $0.applicability == .unsafe }.map { "    unsafe fix: \($0.title)" }
+        blocks.append(
+          Block(
+            path: report.path, line: findings[0].start.line, column: findings[0].start.column, findings: findings,
+            fix: unsafe + diff(group.edits, lines: lines).map { "    " + $0 }))
+      }
+      // Unsafe fixes that are not applied (and any fix missing from the edits): one block per fix.
+      var byFix: [[Edit]: Int] = [:]
+      for (index, finding) in report.findings.enumerated() where !placed.contains(index) {
+        guard finding.status.isFixable, let fix = finding.fix, !fix.edits.isEmpty else {
+          blocks.append(Block(path: report.path, line: finding.start.line, column: finding.start.column, findings: [finding], fix: []))
+          continue
+        }
+        if let existing = byFix[fix.edits] {
+          blocks[existing].findings.append(finding)
+          continue
+        }
+        byFix[fix.edits] = blocks.count
+        let announce = fix.applicability == .unsafe ? ["    unsafe fix (applied only with --unsafe-fixes): \(fix.title)"] : []
+        blocks.append(
+          Block(
+            path: report.path, line: finding.start.line, column: finding.start.column, findings: [finding],
+            fix: announce + diff(fix.edits, lines: lines).map { "    " + $0 }))
+      }
+    }
+    let sorted = blocks.enumerated().sorted { a, b in
+      if a.element.path != b.element.path { return a.element.path < b.element.path }
+      return (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+    }
+    for block in sorted.map(\.element) {
+      for finding in block.findings.sorted(by: { ($0.start.line, $0.start.column) < ($1.start.line, $1.start.column) }) {
         var message = finding.message
         if let reason = finding.status.reason { message += " (\(finding.status.kind): \(reason))" }
-        var text: [String] = []
         if githubActions {
           let kind: String
           if case .exempted = finding.status {
@@ -48,29 +91,48 @@ public enum TextReport {
           } else {
             kind = finding.severity == .error ? "error" : finding.severity == .warning ? "warning" : "notice"
           }
-          text.append(
-            command(
-              kind,
-              properties: [
-                ("file", report.path), ("line", "\(finding.start.line)"), ("col", "\(finding.start.column)"),
-                ("endLine", "\(finding.end.line)"), ("endColumn", "\(finding.end.column)"), ("title", finding.passID),
-              ], message: message))
+          let properties = [
+            ("file", block.path), ("line", "\(finding.start.line)"), ("col", "\(finding.start.column)"),
+            ("endLine", "\(finding.end.line)"), ("endColumn", "\(finding.end.column)"), ("title", finding.passID),
+          ]
+          if let command = annotations.command(kind, properties: properties, message: message) { out.append(command) }
         }
-        text.append(
-          "\(report.path):\(finding.start.line):\(finding.start.column): \(finding.severity.rawValue)[\(finding.passID)]: \(message)")
-        if finding.status.isFixable, let fix = finding.fix {
-          if fix.applicability == .unsafe { text.append("    unsafe fix (applied only with --unsafe-fixes): \(fix.title)") }
-          text += diff(fix.edits, lines: lines).map { "    " + $0 }
-        }
-        entries.append(Entry(path: report.path, line: finding.start.line, column: finding.start.column, text: text))
+        out.append("\(block.path):\(finding.start.line):\(finding.start.column): \(finding.severity.rawValue)[\(finding.passID)]: \(message)")
       }
+      out += block.fix
     }
-    let sorted = entries.enumerated().sorted { a, b in
-      if a.element.path != b.element.path { return a.element.path < b.element.path }
-      return (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
-    }
-    return sorted.flatMap(\.element.text).map { $0 + "\n" }.joined()
+    if githubActions, let dropped = annotations.droppedSummary(tool: "kubeharden") { out.append(dropped) }
+    return out.map { $0 + "\n" }.joined()
   }
+
+  /// The summary line `check` and `diff` end with: files, findings by severity and by
+  /// applicability, exempted ones, files changed (for `diff`), files with errors.
+  public static func summary(_ reports: [FileReport], changed: Int? = nil) -> String {
+    var severities: [Severity: Int] = [:]
+    var applicability: [Applicability: Int] = [:]
+    var exempted = 0
+    for finding in reports.flatMap(\.findings) {
+      guard let kind = finding.applicability else {
+        exempted += 1
+        continue
+      }
+      severities[finding.severity, default: 0] += 1
+      applicability[kind, default: 0] += 1
+    }
+    let total = severities.values.reduce(0, +)
+    let files = reports.filter { $0.error.map { $0.line >= 1 } ?? true }.count  // not paths that do not exist
+    var line = "kubeharden: \(plural(files, "file"))"
+    if let changed { line += ", \(changed) would change" }
+    line += "; \(plural(total, "finding"))"
+    if total > 0 {
+      line += " (" + Severity.allCases.map { plural(severities[$0] ?? 0, $0.rawValue) }.joined(separator: ", ")
+      line += "; " + Applicability.allCases.map { "\(applicability[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + ")"
+    }
+    line += ", \(exempted) exempted, \(plural(reports.filter { $0.error != nil }.count, "error"))"
+    return line + "\n"
+  }
+
+  static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
 
   /// `-`/`+` lines for `edits` (one finding's edits) applied to the original lines they touch.
   static func diff(_ edits: [Edit], lines: ReportLines) -> [String] {

@@ -46,10 +46,10 @@ public enum WorkflowCommand {
     public func droppedSummary(tool: String) -> String? {
       let total = dropped.values.reduce(0, +)
       guard total > 0 else { return nil }
-      let kinds = dropped.keys.sorted().map { "\(dropped[$0] ?? 0) \($0)\(dropped[$0] == 1 ? "" : "s")" }.joined(separator: ", ")
+      let kinds = dropped.keys.sorted().map { "\(dropped[$0] ?? 0) more \($0)\(dropped[$0] == 1 ? "" : "s")" }.joined(separator: ", ")
       return WorkflowCommand.format(
         "notice", properties: [("title", tool)],
-        message: "\(kinds) more not shown as annotations (GitHub shows \(WorkflowCommand.perKindLimit) of each kind per step); the log lists them")
+        message: "\(kinds) not shown as annotations (GitHub shows \(WorkflowCommand.perKindLimit) of each kind per step); the log lists them")
     }
   }
 }

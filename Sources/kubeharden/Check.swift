@@ -50,6 +50,7 @@ struct Check: ParsableCommand {
     }
     CLI.writeStdout(output.isEmpty || output.hasSuffix("\n") ? output : output + "\n")
     CLI.printErrors(reports)
+    if !options.quiet { CLI.writeStderr(TextReport.summary(reports)) }
     try CLI.stopIfInterrupted()
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
     let counted = reports.flatMap { $0.findings }.contains { finding in

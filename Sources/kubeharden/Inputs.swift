@@ -14,6 +14,8 @@ struct Input: Sendable {
   /// Whether the path may be a symbolic link (its target is what gets written); false when the
   /// directory listing or `lstat` said it is a regular file.
   var mayBeLink = true
+  /// Whether the path was named on the command line (not found under a directory).
+  var named = false
 }
 
 /// Expands command-line paths into files: directories recurse into *.yaml, *.yml and *.json,
@@ -46,7 +48,7 @@ enum InputCollector {
       } else if seen.insert(realPath(path)).inserted {
         var link = stat()
         let isLink = lstat(path, &link) != 0 || link.st_mode & S_IFMT == S_IFLNK
-        inputs.append(Input(path: path, isStdin: false, mayBeLink: isLink))
+        inputs.append(Input(path: path, isStdin: false, mayBeLink: isLink, named: true))
       }
     }
     return inputs

@@ -54,7 +54,16 @@ enum CLI {
     var expansionErrors: [(String, String)] = []
     var leftovers: [String] = []
     let inputs = InputCollector.collect(paths, errors: &expansionErrors, leftovers: &leftovers)
-    let errors = expansionErrors.map { FileReport(path: $0.0, original: [], error: FileError(message: $0.1)) }
+    // An error about a path (it does not exist) is not in a file: it has no line and column.
+    let errors = expansionErrors.map { FileReport(path: $0.0, original: [], error: FileError(line: 0, column: 0, message: $0.1)) }
+    for path in paths where path != "-" && !expansionErrors.contains(where: { $0.0 == path }) {
+      var info = stat()
+      guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+      let prefix = path.hasSuffix("/") ? path : path + "/"
+      if !inputs.contains(where: { $0.path.hasPrefix(prefix) }) {
+        writeStderr("kubeharden: note: \(path) holds no manifests (*.yaml, *.yml, *.json outside hidden folders)\n")
+      }
+    }
     return (inputs, errors, leftovers)
   }
 

@@ -79,7 +79,7 @@ struct Review: ParsableCommand {
 
   /// A path as GitHub names it: relative to the working directory (the checkout's root), no `./`.
   static func repositoryPath(_ path: String) -> String {
-    var path = path
+    var path = path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL.path : path
     let cwd = FileManager.default.currentDirectoryPath
     if path.hasPrefix("/"), path.hasPrefix(cwd + "/") { path.removeFirst(cwd.count + 1) }
     while path.hasPrefix("./") { path.removeFirst(2) }

@@ -52,6 +52,9 @@ struct Runner {
       return (FileReport(path: path, original: [], error: FileError(message: error.message)), nil)
     }
     if !input.isStdin && ConfigurationResolver.isExcluded(input.path, by: configuration) {
+      if input.named {
+        FileHandle.standardError.write(Data("kubeharden: note: \(input.path) is excluded by the configuration (exclude:); skipped\n".utf8))
+      }
       return (FileReport(path: path, original: []), nil)
     }
     let bytes: [UInt8]

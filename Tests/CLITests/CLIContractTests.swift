@@ -147,7 +147,8 @@ final class CLIContractTests: XCTestCase {
     let text = String(decoding: withDash.stdout, as: UTF8.self)
     XCTAssertTrue(text.hasPrefix("# app\n"), text)
     XCTAssertTrue(text.contains("image: nginx   # pinned later\n"), text)
-    XCTAssertTrue(text.contains("privileged: false"), text)
+    // privileged: true is the workload's explicit choice: flipped only as an unsafe fix.
+    XCTAssertTrue(text.contains("privileged: true\n          allowPrivilegeEscalation: false"), text)
   }
 
   func testFixStandardInputWithInvalidYAMLReportsThePosition() {
@@ -320,7 +321,7 @@ final class CLIContractTests: XCTestCase {
     try Files.write(Manifests.compliant, to: dir.appendingPathComponent("compliant.yaml"))
     try Files.write(Manifests.invalid, to: dir.appendingPathComponent("invalid.yaml"))
 
-    let changes = run(["diff", "insecure.yaml"], cwd: dir)
+    let changes = run(["diff", "--unsafe-fixes", "insecure.yaml"], cwd: dir)
     XCTAssertEqual(changes.status, 1, changes.stderr)
     let patch = String(decoding: changes.stdout, as: UTF8.self)
     XCTAssertTrue(patch.hasPrefix("--- a/insecure.yaml\n+++ b/insecure.yaml\n@@ "), patch)
@@ -330,7 +331,7 @@ final class CLIContractTests: XCTestCase {
     XCTAssertEqual(none.status, 0, none.stderr)
     XCTAssertEqual(none.stdout, [])
 
-    let error = run(["diff", "invalid.yaml", "insecure.yaml"], cwd: dir)
+    let error = run(["diff", "--unsafe-fixes", "invalid.yaml", "insecure.yaml"], cwd: dir)
     XCTAssertEqual(error.status, 2, error.stderr)
     XCTAssertTrue(error.stderr.matches(#"(^|\n)invalid\.yaml:[0-9]+:[0-9]+: error: "#), error.stderr)
     XCTAssertEqual(error.stdout, changes.stdout, "the good file's diff is still printed")
@@ -423,7 +424,7 @@ final class CLIContractTests: XCTestCase {
       var findings = 0
       for line in lines {
         if line.hasPrefix("    ") {
-          XCTAssertTrue(line.matches(#"^    [-+]"#), "a fix line is not a diff line: \(line)")
+          XCTAssertTrue(line.matches(#"^    ([-+]|unsafe fix( \(applied only with --unsafe-fixes\))?: )"#), "a fix line is not a diff line: \(line)")
           continue
         }
         findings += 1
@@ -494,7 +495,7 @@ final class CLIContractTests: XCTestCase {
     let fix = run(["fix", "-q", "repo/apps/web/app.yaml"], cwd: dir)
     XCTAssertEqual(fix.status, 0, fix.stderr)
     let fixedText = String(decoding: try Files.read(app), as: UTF8.self)
-    XCTAssertTrue(fixedText.contains("privileged: false"), fixedText)
+    XCTAssertTrue(fixedText.contains("allowPrivilegeEscalation: false"), fixedText)
     XCTAssertFalse(fixedText.contains("resources:"), "skip: [resource-limits] did not stop the resource edits:\n\(fixedText)")
     XCTAssertEqual(Array(fixedText.utf8), stdin.stdout)
 

@@ -617,8 +617,8 @@ final class ReportTests: XCTestCase {
       TextReport.render([report], rules: rules),
       """
       join.yaml:2:1: warning[no-privileged]: b is bad
-          -b: 2
       join.yaml:3:1: warning[run-as-non-root]: c and d
+          -b: 2
           -c: 3
           -d: 4
           +c: 3 d: 4
@@ -645,11 +645,7 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(
       TextReport.render(reports, rules: rules),
       """
-      broken.yaml:2:1: error: unexpected end of flow sequence
       deploy/shared.yaml:7:5: warning[no-privilege-escalation]: container 'web' may gain privileges
-          +    securityContext:
-          +      allowPrivilegeEscalation: false
-          +      readOnlyRootFilesystem: true
       deploy/shared.yaml:7:5: warning[read-only-root-filesystem]: container 'web' has a writable root filesystem
           +    securityContext:
           +      allowPrivilegeEscalation: false
@@ -658,7 +654,7 @@ final class ReportTests: XCTestCase {
       deploy/web.yaml:10:19: error[no-privileged]: container 'web' runs privileged
           -      privileged: true
           +      privileged: false
-      dir with space/unfixable.yaml:4:22: error[no-privileged]: container 'web' may run privileged (unfixable: securityContext is an alias)
+      dir with space/unfixable.yaml:4:22: error[no-privileged]: container 'web' may run privileged (manual: securityContext is an alias)
       eof.yaml:9:5: error[no-privileged]: container 'web' may run privileged
           -      runAsUser: 1000
           +      runAsUser: 1000
@@ -672,10 +668,10 @@ final class ReportTests: XCTestCase {
       TextReport.render([try lineOneReport(), try adjacentReport()], rules: rules),
       """
       adjacent.yaml:10:19: error[no-privileged]: container 'web' runs privileged
-          -      privileged: true
-          +      privileged: false
       adjacent.yaml:11:33: warning[no-privilege-escalation]: container 'web' may gain privileges
+          -      privileged: true
           -      allowPrivilegeEscalation: true
+          +      privileged: false
           +      allowPrivilegeEscalation: false
       line-one.yaml:1:1: error[no-privileged]: manifest has no apiVersion
           +apiVersion: v1
@@ -690,9 +686,9 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(
       TextReport.render([report, try replaceReport()], rules: rules, githubActions: true),
       """
-      ::error file=a%3Ab%2Cc.yaml,line=4,col=22,endLine=4,endColumn=29,title=no-privileged::100%25 bad%0Areally (unfixable: securityContext is an alias)
+      ::error file=a%3Ab%2Cc.yaml,line=4,col=22,endLine=4,endColumn=29,title=no-privileged::100%25 bad%0Areally (manual: securityContext is an alias)
       a:b,c.yaml:4:22: error[no-privileged]: 100% bad
-      really (unfixable: securityContext is an alias)
+      really (manual: securityContext is an alias)
       ::error file=deploy/web.yaml,line=10,col=19,endLine=10,endColumn=23,title=no-privileged::container 'web' runs privileged
       deploy/web.yaml:10:19: error[no-privileged]: container 'web' runs privileged
           -      privileged: true
@@ -702,5 +698,25 @@ final class ReportTests: XCTestCase {
     let exempted = TextReport.render([try sharedInsertionReport()], rules: rules, githubActions: true)
     XCTAssertTrue(exempted.contains("::notice file=deploy/shared.yaml,line=9,col=5"), exempted)
     XCTAssertTrue(exempted.contains("::warning file=deploy/shared.yaml,line=7,col=5"), exempted)
+
+    // A file error is an annotation, not a line of the report (the command prints it once, on
+    // standard error); past 10 of a kind, one notice counts the rest.
+    let broken = TextReport.render([errorReport()], rules: rules, githubActions: true)
+    XCTAssertEqual(broken, "::error file=broken.yaml,line=2,col=1,title=kubeharden::unexpected end of flow sequence\n")
+    XCTAssertEqual(TextReport.render([errorReport()], rules: rules), "")
+    let many = TextReport.render(Array(repeating: try replaceReport(), count: 12), rules: rules, githubActions: true)
+    let lines = many.split(separator: "\n")
+    XCTAssertEqual(lines.filter { $0.hasPrefix("::error ") }.count, 10, many)
+    XCTAssertEqual(lines.filter { $0.hasPrefix("deploy/web.yaml:10:19: error[no-privileged]") }.count, 12, many)
+    XCTAssertEqual(lines.last, "::notice title=kubeharden::2 more errors not shown as annotations (GitHub shows 10 of each kind per step); the log lists them")
+  }
+
+  /// The line `check` and `diff` end with.
+  func testTextSummaryLine() throws {
+    let reports = [try unfixableReport(), try sharedInsertionReport(), errorReport(), try replaceReport()]
+    XCTAssertEqual(
+      TextReport.summary(reports),
+      "kubeharden: 4 files; 4 findings (2 errors, 2 warnings, 0 notes; 3 safe, 0 unsafe, 1 manual), 1 exempted, 1 error\n")
+    XCTAssertEqual(TextReport.summary([], changed: 0), "kubeharden: 0 files, 0 would change; 0 findings, 0 exempted, 0 errors\n")
   }
 }

@@ -335,7 +335,7 @@ final class ReviewScenarioTests: XCTestCase {
     XCTAssertEqual(lines.filter { $0.hasPrefix("::warning file=k8s/many.yaml,line=") }.count, 10, run.output)
     let notices = lines.filter { $0.hasPrefix("::notice") }
     XCTAssertEqual(notices.count, 1, run.output)
-    XCTAssertTrue(notices.first?.contains("\(run.plan.annotations.count - 10) warnings more") ?? false, run.output)
+    XCTAssertTrue(notices.first?.contains("\(run.plan.annotations.count - 10) more warnings not shown") ?? false, run.output)
     XCTAssertEqual(lines.filter { $0.hasPrefix("k8s/many.yaml:") }.count, run.plan.annotations.count - 10)
   }
 

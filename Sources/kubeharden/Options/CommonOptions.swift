@@ -60,6 +60,13 @@ struct CommonOptions: ParsableArguments {
 
   /// Checks flag values early so that a bad value is a usage error (exit 64).
   func validateFlags() throws {
+    if let only, let skip {
+      let both = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        .intersection(skip.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+      if !both.isEmpty {
+        throw ValidationError("--only and --skip both name \(both.sorted().joined(separator: ", ")): run it or skip it")
+      }
+    }
     var configuration = Configuration()
     if let config {
       guard let data = FileManager.default.contents(atPath: config) else {
