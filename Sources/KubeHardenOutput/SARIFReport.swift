@@ -15,8 +15,8 @@ import YAMLSource
 ///   of them); apply one fix per edit, or `kubeharden fix`, not every fix blindly.
 /// - Exempted findings have a suppression (`inSource` with the annotation's location when the
 ///   exemption comes from an annotation, `external` when it comes from the configuration);
-///   unfixable ones say why in `properties.unfixableReason`. Every result has
-///   `properties.fixStatus` (`fixable`, `exempted`, `unfixable`).
+///   manual ones say why in `properties.manualReason`. Every result has
+///   `properties.fixStatus` (`fixable`, `exempted`, `manual`).
 /// - Files that could not be processed appear as error notifications of the invocation, which
 ///   is then not `executionSuccessful`.
 public enum SARIFReport {

@@ -346,8 +346,8 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(dig(exempted, "suppressions", 0, "justification") as? String, "annotation kubeharden.io/skip-run-as-non-root")
     XCTAssertNil(exempted["fixes"])
 
-    let unfixable = try XCTUnwrap(results.first { ($0["properties"] as? [String: Any])?["fixStatus"] as? String == "unfixable" })
-    XCTAssertEqual(dig(unfixable, "properties", "unfixableReason") as? String, "securityContext is an alias")
+    let unfixable = try XCTUnwrap(results.first { ($0["properties"] as? [String: Any])?["fixStatus"] as? String == "manual" })
+    XCTAssertEqual(dig(unfixable, "properties", "manualReason") as? String, "securityContext is an alias")
     XCTAssertEqual(
       dig(unfixable, "locations", 0, "physicalLocation", "artifactLocation", "uri") as? String, "dir%20with%20space/unfixable.yaml")
     XCTAssertNil(unfixable["fixes"])
@@ -583,7 +583,7 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(unfixable[0]["path"] as? String, "dir with space/unfixable.yaml")
     XCTAssertTrue((unfixable[0]["body"] as? String)?.contains("Not fixed automatically: securityContext is an alias.") ?? false)
     let summary = try XCTUnwrap(try parse(payload)["body"] as? String)
-    XCTAssertTrue(summary.contains("1 finding in 1 file: 0 fixable, 0 exempted, 1 unfixable."), summary)
+    XCTAssertTrue(summary.contains("1 finding in 1 file: 0 fixable, 0 exempted, 1 manual."), summary)
     XCTAssertTrue(summary.contains("`broken.yaml` line 2, column 1: unexpected end of flow sequence"), summary)
     XCTAssertEqual(try parse(payload)["event"] as? String, "COMMENT")
   }
