@@ -30,7 +30,8 @@ public enum UnifiedDiff {
   public static func render(
     path: String, original: [UInt8], edits: [Edit], context: Int = 3, color: Bool = false
   ) -> String {
-    guard let ordered = try? EditSet(edits).sorted(), let last = ordered.last, last.range.upperBound <= original.count
+    guard let ordered = try? EditSet(edits).sorted(), !ordered.isEmpty,
+      ordered.allSatisfy({ $0.range.upperBound <= original.count })
     else { return "" }
     let ctx = max(0, context)
     let oldLines = splitLines(original)
