@@ -28,7 +28,8 @@ import YAMLSource
 ///   review body names the files with errors.
 ///
 /// Limitations: GitHub accepts comments only on lines inside the pull request's diff, so
-/// `reviewdog`-style filtering is the caller's job. Suggestion blocks cannot carry a carriage
+/// filtering is the caller's job (`kubeharden review`'s planner keeps the comments inside one
+/// hunk and puts the other fixes in its summary). Suggestion blocks cannot carry a carriage
 /// return: in CRLF files the `\r` is stripped and the comment says so, and GitHub may commit the
 /// suggested lines with LF line endings (`applySuggestions` assumes the replaced lines' own line
 /// break is kept). A fix that removes a file's final line break cannot be expressed. Paths lose a

@@ -96,6 +96,14 @@ final class ReviewScenarioTests: XCTestCase {
     }
   }
 
+  /// A pull request that changes the first deployment's image in k8s/api.yaml.
+  static func imageChange() throws -> PullRequest {
+    let pullRequest = try PullRequest()
+    pullRequest.base["k8s/api.yaml"] = twoDeployments(image: "api:1.0")
+    pullRequest.head["k8s/api.yaml"] = twoDeployments(image: "api:1.1")
+    return pullRequest
+  }
+
   // MARK: Running a review
 
   final class Output: @unchecked Sendable {
@@ -168,9 +176,7 @@ final class ReviewScenarioTests: XCTestCase {
   func testFirstReview() throws {
     let double = try GitHubDouble()
     defer { double.stop() }
-    let pullRequest = try PullRequest()
-    pullRequest.base["k8s/api.yaml"] = Self.twoDeployments(image: "api:1.0")
-    pullRequest.head["k8s/api.yaml"] = Self.twoDeployments(image: "api:1.1")
+    let pullRequest = try Self.imageChange()
     pullRequest.head["k8s/web.yaml"] = Self.privileged
     pullRequest.head["README.md"] = "not a manifest\n"
     try pullRequest.publish(to: double)
@@ -390,9 +396,7 @@ final class ReviewScenarioTests: XCTestCase {
   func testDoubleRefusesWhatGitHubRefuses() throws {
     let double = try GitHubDouble()
     defer { double.stop() }
-    let pullRequest = try PullRequest()
-    pullRequest.base["k8s/api.yaml"] = Self.twoDeployments(image: "api:1.0")
-    pullRequest.head["k8s/api.yaml"] = Self.twoDeployments(image: "api:1.1")
+    let pullRequest = try Self.imageChange()
     try pullRequest.publish(to: double)
     let client = GitHubClient(apiURL: double.apiURL, token: double.token, timeout: 10)
     let outside: [String: Any] = [
