@@ -13,19 +13,19 @@ final class ReportTests: XCTestCase {
   let rules: [PassMetadata] = [
     PassMetadata(
       id: "no-privileged", title: "Containers are not privileged", severity: .error,
-      rationale: "A privileged container has every capability of the host.", fixDescription: "Sets `privileged: false`.",
+      rationale: "A privileged container has every capability of the host.", fixDescription: "Sets `privileged: false`.", applicability: "Safe.",
       references: [.owasp("K01"), .pss("Privileged Containers", profile: "Baseline"), .cis("5.2.1"), .checkov("CKV_K8S_16")],
       triggering: [], nonTriggering: []),
     PassMetadata(
       id: "no-privilege-escalation", title: "Containers cannot gain privileges", rationale: "setuid binaries can escalate.",
-      fixDescription: "Sets `allowPrivilegeEscalation: false`.", references: [.checkov("CKV_K8S_20")], triggering: [],
+      fixDescription: "Sets `allowPrivilegeEscalation: false`.", applicability: "Safe.", references: [.checkov("CKV_K8S_20")], triggering: [],
       nonTriggering: []),
     PassMetadata(
       id: "read-only-root-filesystem", title: "Root filesystems are read-only", rationale: "Attackers cannot write tools.",
-      fixDescription: "Sets `readOnlyRootFilesystem: true`.", references: [], triggering: [], nonTriggering: []),
+      fixDescription: "Sets `readOnlyRootFilesystem: true`.", applicability: "Safe.", references: [], triggering: [], nonTriggering: []),
     PassMetadata(
       id: "run-as-non-root", title: "Containers run as non-root", rationale: "Root in a container is root on a kernel bug.",
-      fixDescription: "Sets `runAsNonRoot: true`.", references: [.pss("Running as Non-root", profile: "Restricted")],
+      fixDescription: "Sets `runAsNonRoot: true`.", applicability: "Safe.", references: [.pss("Running as Non-root", profile: "Restricted")],
       triggering: [], nonTriggering: []),
   ]
 
@@ -346,8 +346,8 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(dig(exempted, "suppressions", 0, "justification") as? String, "annotation kubeharden.io/skip-run-as-non-root")
     XCTAssertNil(exempted["fixes"])
 
-    let unfixable = try XCTUnwrap(results.first { ($0["properties"] as? [String: Any])?["fixStatus"] as? String == "unfixable" })
-    XCTAssertEqual(dig(unfixable, "properties", "unfixableReason") as? String, "securityContext is an alias")
+    let unfixable = try XCTUnwrap(results.first { ($0["properties"] as? [String: Any])?["fixStatus"] as? String == "manual" })
+    XCTAssertEqual(dig(unfixable, "properties", "manualReason") as? String, "securityContext is an alias")
     XCTAssertEqual(
       dig(unfixable, "locations", 0, "physicalLocation", "artifactLocation", "uri") as? String, "dir%20with%20space/unfixable.yaml")
     XCTAssertNil(unfixable["fixes"])
@@ -583,7 +583,7 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(unfixable[0]["path"] as? String, "dir with space/unfixable.yaml")
     XCTAssertTrue((unfixable[0]["body"] as? String)?.contains("Not fixed automatically: securityContext is an alias.") ?? false)
     let summary = try XCTUnwrap(try parse(payload)["body"] as? String)
-    XCTAssertTrue(summary.contains("1 finding in 1 file: 0 fixable, 0 exempted, 1 unfixable."), summary)
+    XCTAssertTrue(summary.contains("1 finding in 1 file: 0 fixable, 0 exempted, 1 manual."), summary)
     XCTAssertTrue(summary.contains("`broken.yaml` line 2, column 1: unexpected end of flow sequence"), summary)
     XCTAssertEqual(try parse(payload)["event"] as? String, "COMMENT")
   }
@@ -658,7 +658,7 @@ final class ReportTests: XCTestCase {
       deploy/web.yaml:10:19: error[no-privileged]: container 'web' runs privileged
           -      privileged: true
           +      privileged: false
-      dir with space/unfixable.yaml:4:22: error[no-privileged]: container 'web' may run privileged (unfixable: securityContext is an alias)
+      dir with space/unfixable.yaml:4:22: error[no-privileged]: container 'web' may run privileged (manual: securityContext is an alias)
       eof.yaml:9:5: error[no-privileged]: container 'web' may run privileged
           -      runAsUser: 1000
           +      runAsUser: 1000
@@ -690,9 +690,9 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(
       TextReport.render([report, try replaceReport()], rules: rules, githubActions: true),
       """
-      ::error file=a%3Ab%2Cc.yaml,line=4,col=22,endLine=4,endColumn=29,title=no-privileged::100%25 bad%0Areally (unfixable: securityContext is an alias)
+      ::error file=a%3Ab%2Cc.yaml,line=4,col=22,endLine=4,endColumn=29,title=no-privileged::100%25 bad%0Areally (manual: securityContext is an alias)
       a:b,c.yaml:4:22: error[no-privileged]: 100% bad
-      really (unfixable: securityContext is an alias)
+      really (manual: securityContext is an alias)
       ::error file=deploy/web.yaml,line=10,col=19,endLine=10,endColumn=23,title=no-privileged::container 'web' runs privileged
       deploy/web.yaml:10:19: error[no-privileged]: container 'web' runs privileged
           -      privileged: true

@@ -462,7 +462,7 @@ final class BadInputTests: XCTestCase {
     let forApp = privileged.filter { $0.message.contains("'app'") }
     XCTAssertEqual(forApp.count, 1, "\(privileged.map(\.message))")
     if let finding = forApp.first {
-      XCTAssertEqual(finding.status.kind, "unfixable")
+      XCTAssertEqual(finding.status.kind, "manual")
       XCTAssertTrue(finding.status.reason?.contains("'privileged' is written twice") ?? false, "\(finding.status)")
       XCTAssertNil(finding.fix)
     }
@@ -661,6 +661,6 @@ final class BadInputTests: XCTestCase {
       """
     let singleReport = assertUnchanged(single, "anchored template used twice")
     XCTAssertFalse(singleReport.findings.isEmpty)
-    XCTAssertTrue(singleReport.findings.allSatisfy { $0.status.kind == "unfixable" && $0.fix == nil })
+    XCTAssertTrue(singleReport.findings.allSatisfy { $0.status.kind == "manual" && $0.fix == nil })
   }
 }
