@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fix a copy of a corpus with kubeharden and judge it with ../shared/tools/oracle.py.
 
-Usage: Scripts/corpus-oracle.py [--corpus DIR] [--binary PATH] [--work DIR]
+Usage: Scripts/corpus-oracle.py [--corpus DIR] [--binary PATH] [--work DIR] [--unsafe-fixes]
 Prints per-check figures and the files that fail; exit 1 if any check fails.
 Needs the oracle venv: bash ../shared/tools/setup-oracle.sh
 """
@@ -30,11 +30,14 @@ CHECK_TO_PASS = {
     "CKV_K8S_31": "seccomp-profile", "CKV_K8S_37": "drop-capabilities", "CKV_K8S_28": "drop-capabilities",
 }
 CORE_GROUPS = {"v1", "apps", "batch", "extensions"}
+RESOURCE_CHECKS = {"CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"}
 
-def explain_checkov(binary, work, res):
+def explain_checkov(binary, work, res, flags):
     """Every failing check of a fixed workload must be explained by a finding kubeharden reports
-    as exempted or unfixable inside that resource's lines, or by a kind kubeharden leaves alone."""
-    check = subprocess.run([binary, "check", "--format", "json", str(work)], capture_output=True, text=True)
+    inside that resource's lines (exempted, manual, an unsafe fix not applied, or the
+    privileged-workload finding that stops every privilege and identity fix), or by a kind
+    kubeharden leaves alone."""
+    check = subprocess.run([binary, "check", "--format", "json", *flags, str(work)], capture_output=True, text=True)
     report = json.loads(check.stdout)
     findings = {}
     for f in report["files"]:
@@ -47,8 +50,10 @@ def explain_checkov(binary, work, res):
             for check_id in r.get("failed", []):
                 lo, hi = r.get("lines", [0, 10**9])
                 fs = findings.get(str(pathlib.Path(path).resolve()), [])
-                hit = [x for x in fs if x["passId"] == CHECK_TO_PASS.get(check_id) and lo <= x["start"]["line"] <= hi
-                       and x["status"]["kind"] in ("unfixable", "exempted")]
+                hit = [x for x in fs if lo <= x["start"]["line"] <= hi
+                       and (x["passId"] == "privileged-workload" and check_id not in RESOURCE_CHECKS
+                            or x["passId"] == CHECK_TO_PASS.get(check_id)
+                            and (x["applicability"] in ("manual", "unsafe", None)))]
                 if hit:
                     explained["by finding"] += 1
                     continue
@@ -69,14 +74,16 @@ def main():
     ap.add_argument("--work", default="/tmp/kubeharden-oracle")
     ap.add_argument("--skip-checkov", action="store_true")
     ap.add_argument("--extra-checks", action="store_true")
+    ap.add_argument("--unsafe-fixes", action="store_true", help="fix with --unsafe-fixes")
     a = ap.parse_args()
+    flags = ["--unsafe-fixes"] if a.unsafe_fixes else []
     corpus = pathlib.Path(a.corpus)
     work = pathlib.Path(a.work)
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(corpus, work)
     for p in work.rglob("*"):
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
-    fix = subprocess.run([a.binary, "fix", "-q", str(work)], capture_output=True, text=True)
+    fix = subprocess.run([a.binary, "fix", "-q", *flags, str(work)], capture_output=True, text=True)
     print(f"fix exit {fix.returncode}; errors reported: {fix.stderr.count(': error: ')}")
     files = sorted(p for p in corpus.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
     changed = semantic_bad = preserve_bad = 0
@@ -118,7 +125,7 @@ def main():
         summary = {k: v for k, v in res.items() if k not in ("files", "results", "resources")} if isinstance(res, dict) else res
         print("checkov:", json.dumps(summary)[:3000])
         pathlib.Path(work.parent / "kubeharden-checkov.json").write_text(json.dumps(res, indent=1))
-        unexplained = explain_checkov(a.binary, work, res)
+        unexplained = explain_checkov(a.binary, work, res, flags)
         if unexplained:
             failures.append(("checkov", "unexplained failures", unexplained))
     for kind, path, detail in failures[:20]:

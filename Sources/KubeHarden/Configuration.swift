@@ -35,9 +35,14 @@ public struct Configuration: Sendable {
   public var exclude: [String]
   /// The folder of the configuration file these settings came from, if any.
   public var baseDirectory: String?
-  /// With `read-only-root-filesystem`: also mount an `emptyDir` at `/tmp` in each container it
-  /// fixes, since most applications write temporary files there.
-  public var tmpEmptyDir = false
+  /// With `read-only-root-filesystem`: also mount an `emptyDir` at `/tmp` (and at the paths
+  /// the image's profile lists) in each container it fixes, since most applications write
+  /// temporary files there. On by default; `tmpEmptyDir: false` turns it off.
+  public var tmpEmptyDir = true
+  /// UIDs below this are reported as a note (checkov CKV_K8S_40 asks for 10000 or more).
+  public var minRunAsUser = 10000
+  /// What is known about public images: built in, extended by `images:`.
+  public var images = ImageCatalog.builtIn
   /// Apply unsafe fixes too (`--unsafe-fixes`, `unsafeFixes: true`): fixes that override an
   /// explicit value or that the image may not survive. Off by default: they are only shown.
   public var unsafeFixes = false
@@ -109,6 +114,9 @@ public struct Configuration: Sendable {
   /// exclude: [vendor/**, "*.generated.yaml"]
   /// tmpEmptyDir: true    # read-only-root-filesystem also mounts an emptyDir at /tmp
   /// unsafeFixes: true    # apply unsafe fixes too (as --unsafe-fixes)
+  /// minRunAsUser: 10000  # explicit UIDs below it are a note
+  /// images:              # add or override image profiles (schema of Data/image-profiles.yaml)
+  ///   - {name: registry.example.com/team/app, user: app, uid: 1500, writablePaths: [/var/cache/app]}
   /// ```
   public mutating func apply(configFile bytes: [UInt8], path: String) throws(ConfigurationError) {
     let documents: [Document]
@@ -119,7 +127,7 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes"]
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images"]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -142,6 +150,10 @@ public struct Configuration: Sendable {
         }
       case "runAsUser":
         runAsUser = try Configuration.uid(document.string(value) ?? "", key: "\(path): runAsUser")
+      case "minRunAsUser":
+        minRunAsUser = try Configuration.uid(document.string(value) ?? "", key: "\(path): minRunAsUser")
+      case "images":
+        images.merge(try ImageCatalog(list: value, editor: editor, path: path))
       case "resources":
         for (group, resource, keyPath) in [
           ("requests", "cpu", \ResourceDefaults.cpuRequest), ("requests", "memory", \ResourceDefaults.memoryRequest),

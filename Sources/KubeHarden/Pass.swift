@@ -60,7 +60,33 @@ public struct PassContext: Sendable {
   public let configuration: Configuration
   public let editor: MappingEditor
   public let exemptions: Exemptions
+  /// What the pod's manifest says it needs (host access, capabilities, explicit choices, images).
+  public let evidence: PodEvidence
+  let locations: Locations
   public var document: Document { editor.document }
+
+  init(
+    configuration: Configuration, editor: MappingEditor, exemptions: Exemptions, evidence: PodEvidence = PodEvidence(),
+    locations: Locations = Locations(nil)
+  ) {
+    self.configuration = configuration
+    self.editor = editor
+    self.exemptions = exemptions
+    self.evidence = evidence
+    self.locations = locations
+  }
+
+  /// `line:col` of a node, for messages that point at other places (`?` when lines are not
+  /// counted, as in `fix`, which keeps no messages).
+  public func position(of node: NodeID) -> String {
+    let location = locations.location(of: document.range(node).lowerBound)
+    return location.line > 0 ? "\(location.line):\(location.column)" : "?"
+  }
+
+  /// Evidence items as `what (line:col)`, joined.
+  public func describe(_ items: [PodEvidence.Item]) -> String {
+    items.map { "\($0.what) at \(position(of: $0.node))" }.joined(separator: ", ")
+  }
 
   /// Whether `passID` runs and is not exempted for `container` of `pod`.
   public func willRun(_ passID: String, on container: ContainerView?) -> Bool {

@@ -74,7 +74,7 @@ public struct PassExample: Sendable, Hashable {
     spec:
       containers:
       - name: web
-        image: nginx
+        image: registry.example.com/web:1.0
     """
 }
 
@@ -90,6 +90,8 @@ public struct PassMetadata: Sendable {
   public var rationale: String
   /// What the fix writes.
   public var fixDescription: String
+  /// Which of its fixes are safe, unsafe or manual, and why (`explain` prints it).
+  public var applicability: String
   public var references: [Reference]
   public var configKeys: [ConfigKey]
   public var enabledByDefault: Bool
@@ -112,7 +114,7 @@ public struct PassMetadata: Sendable {
   }
 
   public init(
-    id: String, title: String, severity: Severity = .warning, rationale: String, fixDescription: String,
+    id: String, title: String, severity: Severity = .warning, rationale: String, fixDescription: String, applicability: String,
     references: [Reference], configKeys: [ConfigKey] = [], enabledByDefault: Bool = true,
     triggering: [PassExample], nonTriggering: [PassExample]
   ) {
@@ -121,6 +123,7 @@ public struct PassMetadata: Sendable {
     self.severity = severity
     self.rationale = rationale
     self.fixDescription = fixDescription
+    self.applicability = applicability
     self.references = references
     self.configKeys = configKeys
     self.enabledByDefault = enabledByDefault
@@ -135,6 +138,7 @@ extension PassMetadata {
     var text = "\(id): \(title)\n"
     text += "Severity: \(severity.rawValue); on by default: \(enabledByDefault ? "yes" : "no")\n\n"
     text += "Why:\n  \(rationale)\n\nWhat it writes:\n  \(fixDescription)\n"
+    text += "\nSafe, unsafe and manual (fix applies safe fixes; --unsafe-fixes also the unsafe ones):\n  \(applicability)\n"
     if !configKeys.isEmpty {
       text += "\nConfiguration (.kubeharden.yaml key, flag):\n"
       for key in configKeys { text += "  \(key.key)\(key.flag.map { ", \($0)" } ?? ""): \(key.summary)\n" }

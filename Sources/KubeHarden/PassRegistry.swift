@@ -9,6 +9,7 @@ public enum PassRegistry {
     ResourceLimits(),
     SeccompProfile(),
     DropCapabilities(),
+    PrivilegedWorkload(),
   ]
 
   public static var metadata: [PassMetadata] { all.map { $0.metadata } }

@@ -97,7 +97,9 @@ public struct Pipeline: Sendable {
           drafts.reserveCapacity(16)
           for pod in pods {
             let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
-            let context = PassContext(configuration: configuration, editor: editor, exemptions: exemptions)
+            let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images)
+            let context = PassContext(
+              configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: table)
             for (pass, id, severity) in passes {
               for var draft in pass.check(pod, context: context) {
                 if !exemptions.isEmpty {

@@ -89,7 +89,8 @@ struct Planner {
   }
 
   /// A tree of keys to write, in first-requested order; the first value requested for a path
-  /// wins. Small (a few keys per level): arrays searched linearly.
+  /// wins, except that lists requested for one path are joined. Small (a few keys per level):
+  /// arrays searched linearly.
   struct Tree {
     struct Node {
       var key: String
@@ -109,6 +110,11 @@ struct Planner {
           child.add(path.dropFirst(), value)
           nodes.append(Node(key: key, value: nil, children: child))
         }
+        return
+      }
+      // Two requirements for one new list: the list holds the items of both, in order.
+      if path.count == 1, case .sequence(let existing)? = nodes[index].value, case .sequence(let more) = value {
+        nodes[index].value = .sequence(existing + more.filter { !existing.contains($0) })
         return
       }
       guard path.count > 1, nodes[index].value == nil else { return }

@@ -146,9 +146,8 @@ final class CLIContractTests: XCTestCase {
     XCTAssertEqual(withoutPath.stdout, withDash.stdout)
     let text = String(decoding: withDash.stdout, as: UTF8.self)
     XCTAssertTrue(text.hasPrefix("# app\n"), text)
-    XCTAssertTrue(text.contains("image: nginx   # pinned later\n"), text)
-    // privileged: true is the workload's explicit choice: flipped only as an unsafe fix.
-    XCTAssertTrue(text.contains("privileged: true\n          allowPrivilegeEscalation: false"), text)
+    XCTAssertTrue(text.contains("image: registry.example.com/web   # pinned later\n"), text)
+    XCTAssertTrue(text.contains("privileged: false"), text)
   }
 
   func testFixStandardInputWithInvalidYAMLReportsThePosition() {
@@ -321,17 +320,27 @@ final class CLIContractTests: XCTestCase {
     try Files.write(Manifests.compliant, to: dir.appendingPathComponent("compliant.yaml"))
     try Files.write(Manifests.invalid, to: dir.appendingPathComponent("invalid.yaml"))
 
-    let changes = run(["diff", "--unsafe-fixes", "insecure.yaml"], cwd: dir)
+    let changes = run(["diff", "insecure.yaml"], cwd: dir)
     XCTAssertEqual(changes.status, 1, changes.stderr)
     let patch = String(decoding: changes.stdout, as: UTF8.self)
     XCTAssertTrue(patch.hasPrefix("--- a/insecure.yaml\n+++ b/insecure.yaml\n@@ "), patch)
-    XCTAssertTrue(patch.contains("\n-          privileged: true\n+          privileged: false\n"), patch)
+    XCTAssertTrue(patch.contains("\n           runAsGroup: 3000\n+          privileged: false\n"), patch)
+
+    // An explicit value is kept by default; --unsafe-fixes shows (and fix applies) its flip.
+    try Files.write(Manifests.insecure.replacingOccurrences(of: "runAsGroup: 3000", with: "privileged: true"), to: dir.appendingPathComponent("explicit.yaml"))
+    let kept = String(decoding: run(["diff", "explicit.yaml"], cwd: dir).stdout, as: UTF8.self)
+    XCTAssertFalse(kept.contains("-          privileged: true\n"), kept)
+    let flipped = run(["diff", "--unsafe-fixes", "explicit.yaml"], cwd: dir)
+    XCTAssertEqual(flipped.status, 1, flipped.stderr)
+    XCTAssertTrue(
+      String(decoding: flipped.stdout, as: UTF8.self).contains("\n-          privileged: true\n+          privileged: false\n"),
+      String(decoding: flipped.stdout, as: UTF8.self))
 
     let none = run(["diff", "compliant.yaml"], cwd: dir)
     XCTAssertEqual(none.status, 0, none.stderr)
     XCTAssertEqual(none.stdout, [])
 
-    let error = run(["diff", "--unsafe-fixes", "invalid.yaml", "insecure.yaml"], cwd: dir)
+    let error = run(["diff", "invalid.yaml", "insecure.yaml"], cwd: dir)
     XCTAssertEqual(error.status, 2, error.stderr)
     XCTAssertTrue(error.stderr.matches(#"(^|\n)invalid\.yaml:[0-9]+:[0-9]+: error: "#), error.stderr)
     XCTAssertEqual(error.stdout, changes.stdout, "the good file's diff is still printed")
@@ -431,7 +440,8 @@ final class CLIContractTests: XCTestCase {
         XCTAssertTrue(line.matches("^\(escaped):[1-9][0-9]*:[1-9][0-9]*: (error|warning|note)\\[(\(ids))\\]: .+$"), "bad line shape: \(line)")
       }
       XCTAssertGreaterThanOrEqual(findings, 5, "one finding per pass at least")
-      XCTAssertTrue(lines.contains { $0.hasPrefix("\(path):13:") && $0.contains("error[no-privileged]") }, lines.joined(separator: "\n"))
+      // An absent privileged is already false by the API's default: a note, never an error.
+      XCTAssertTrue(lines.contains { $0.hasPrefix("\(path):12:") && $0.contains("note[no-privileged]") }, lines.joined(separator: "\n"))
       XCTAssertFalse(lines.contains { $0.hasPrefix("::") }, "workflow commands outside GitHub Actions")
     }
   }
@@ -443,7 +453,7 @@ final class CLIContractTests: XCTestCase {
     XCTAssertEqual(result.status, 1, result.stderr)
     let lines = String(decoding: result.stdout, as: UTF8.self).nonEmptyLines
     XCTAssertTrue(lines.contains { $0.hasPrefix("::warning file=app.yaml,line=") }, lines.joined(separator: "\n"))
-    XCTAssertTrue(lines.contains { $0.hasPrefix("::error file=app.yaml,line=13,") && $0.contains("title=no-privileged::") })
+    XCTAssertTrue(lines.contains { $0.hasPrefix("::notice file=app.yaml,line=12,") && $0.contains("title=no-privileged::") })
     for line in lines where line.hasPrefix("::") {
       XCTAssertTrue(line.matches(#"^::(error|warning|notice) file=app\.yaml,line=[0-9]+,col=[0-9]+,endLine=[0-9]+,endColumn=[0-9]+,title=[a-z-]+::.+$"#), line)
     }
@@ -495,7 +505,7 @@ final class CLIContractTests: XCTestCase {
     let fix = run(["fix", "-q", "repo/apps/web/app.yaml"], cwd: dir)
     XCTAssertEqual(fix.status, 0, fix.stderr)
     let fixedText = String(decoding: try Files.read(app), as: UTF8.self)
-    XCTAssertTrue(fixedText.contains("allowPrivilegeEscalation: false"), fixedText)
+    XCTAssertTrue(fixedText.contains("privileged: false"), fixedText)
     XCTAssertFalse(fixedText.contains("resources:"), "skip: [resource-limits] did not stop the resource edits:\n\(fixedText)")
     XCTAssertEqual(Array(fixedText.utf8), stdin.stdout)
 
@@ -535,7 +545,7 @@ final class CLIContractTests: XCTestCase {
 
   func testTemplateIsAnError() throws {
     let dir = try makeTemporaryDirectory()
-    let template = Manifests.insecure.replacingOccurrences(of: "image: nginx", with: "image: {{ .Values.x }}")
+    let template = Manifests.insecure.replacingOccurrences(of: "image: registry.example.com/web", with: "image: {{ .Values.x }}")
     try Files.write(template, to: dir.appendingPathComponent("deployment.yaml"))
     for command in ["fix", "check", "diff"] {
       let result = run([command, "deployment.yaml"], cwd: dir)

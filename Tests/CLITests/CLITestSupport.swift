@@ -237,9 +237,9 @@ enum Manifests {
         spec:
           containers:
           - name: web
-            image: nginx   # pinned later
+            image: registry.example.com/web   # pinned later
             securityContext:
-              privileged: true
+              runAsGroup: 3000
     """ + "\n"
 
   /// A Pod with nothing to fix.
@@ -255,7 +255,7 @@ enum Manifests {
         seccompProfile: {type: RuntimeDefault}
       containers:
       - name: app
-        image: nginx
+        image: registry.example.com/app:1.0
         securityContext:
           privileged: false
           allowPrivilegeEscalation: false
@@ -271,7 +271,7 @@ enum Manifests {
 
   static let passIDs = [
     "run-as-non-root", "no-privileged", "no-privilege-escalation", "read-only-root-filesystem", "resource-limits",
-    "seccomp-profile", "drop-capabilities",
+    "seccomp-profile", "drop-capabilities", "privileged-workload",
   ]
 }
 

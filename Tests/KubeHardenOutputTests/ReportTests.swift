@@ -13,19 +13,19 @@ final class ReportTests: XCTestCase {
   let rules: [PassMetadata] = [
     PassMetadata(
       id: "no-privileged", title: "Containers are not privileged", severity: .error,
-      rationale: "A privileged container has every capability of the host.", fixDescription: "Sets `privileged: false`.",
+      rationale: "A privileged container has every capability of the host.", fixDescription: "Sets `privileged: false`.", applicability: "Safe.",
       references: [.owasp("K01"), .pss("Privileged Containers", profile: "Baseline"), .cis("5.2.1"), .checkov("CKV_K8S_16")],
       triggering: [], nonTriggering: []),
     PassMetadata(
       id: "no-privilege-escalation", title: "Containers cannot gain privileges", rationale: "setuid binaries can escalate.",
-      fixDescription: "Sets `allowPrivilegeEscalation: false`.", references: [.checkov("CKV_K8S_20")], triggering: [],
+      fixDescription: "Sets `allowPrivilegeEscalation: false`.", applicability: "Safe.", references: [.checkov("CKV_K8S_20")], triggering: [],
       nonTriggering: []),
     PassMetadata(
       id: "read-only-root-filesystem", title: "Root filesystems are read-only", rationale: "Attackers cannot write tools.",
-      fixDescription: "Sets `readOnlyRootFilesystem: true`.", references: [], triggering: [], nonTriggering: []),
+      fixDescription: "Sets `readOnlyRootFilesystem: true`.", applicability: "Safe.", references: [], triggering: [], nonTriggering: []),
     PassMetadata(
       id: "run-as-non-root", title: "Containers run as non-root", rationale: "Root in a container is root on a kernel bug.",
-      fixDescription: "Sets `runAsNonRoot: true`.", references: [.pss("Running as Non-root", profile: "Restricted")],
+      fixDescription: "Sets `runAsNonRoot: true`.", applicability: "Safe.", references: [.pss("Running as Non-root", profile: "Restricted")],
       triggering: [], nonTriggering: []),
   ]
 

@@ -103,6 +103,7 @@ final class PassExampleTests: XCTestCase {
       XCTAssertNotNil(meta.id.range(of: "^[a-z]+(-[a-z]+)*$", options: .regularExpression), meta.id)
       XCTAssertFalse(meta.rationale.isEmpty)
       XCTAssertFalse(meta.fixDescription.isEmpty)
+      XCTAssertFalse(meta.applicability.isEmpty, "\(meta.id): no applicability rules for explain")
       XCTAssertTrue(meta.references.contains(.owasp("K01")), meta.id)
       XCTAssertTrue(meta.references.contains { if case .checkov = $0 { return true } else { return false } }, meta.id)
     }

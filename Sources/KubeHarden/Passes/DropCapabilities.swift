@@ -18,6 +18,12 @@ struct DropCapabilities: Pass {
       Adds `ALL` to `securityContext.capabilities.drop` on every container; an existing `add` list is \
       kept (capabilities listed there are still granted).
       """,
+    applicability: """
+      Safe: ALL added to capabilities.drop. Unsafe: where the image's entrypoint needs \
+      default capabilities to start as root and step down (its profile lists them), and on a container \
+      that explicitly runs privileged or as root. Manual: added capabilities other than \
+      NET_BIND_SERVICE, and node agents (privileged-workload).
+      """,
     references: [
       .owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28"),
     ],
@@ -30,7 +36,7 @@ struct DropCapabilities: Pass {
           spec:
             containers:
             - name: web
-              image: nginx
+              image: registry.example.com/web:1.0
               securityContext:
                 capabilities:
                   drop:
@@ -79,6 +85,8 @@ struct DropCapabilities: Pass {
     var drafts: [Draft] = []
     let path = ["securityContext", "capabilities", "drop"]
     for container in pod.containers {
+      // A node agent or a network init container: privileged-workload says why it is left alone.
+      if !context.evidence.needsPrivileges(container).isEmpty { continue }
       // Added capabilities survive `drop: [ALL]`: anything but NET_BIND_SERVICE needs a person.
       if !pod.isWindows, let add = context.value(container.node, ["securityContext", "capabilities", "add"]) {
         let added = context.document.items(add).compactMap { context.document.string(context.document.resolved($0)) }
@@ -102,13 +110,30 @@ struct DropCapabilities: Pass {
         drafts.append(WindowsRules.skipped("capabilities", pod, node: node))
         continue
       }
+      guard var applicability = context.evidence.applicability(forNewSettingOn: container) else { continue }
+      var title = "Add ALL to securityContext.capabilities.drop"
+      // An image whose entrypoint starts as root and steps down (chown, gosu) needs capabilities
+      // of the default set, unless the container is made to start as its non-root user.
+      if let image = context.evidence.image(container), !image.capabilities.isEmpty, !startsAsNonRoot(container, pod, context) {
+        applicability = .unsafe
+        title += " (the image \(image.name) needs \(image.capabilities.joined(separator: ", ")) when it starts as root)"
+      }
+      let fixTitle = title
       drafts.append(
         Draft(
           message: drop == nil ? "\(container.label) does not drop capabilities" : "\(container.label) does not drop ALL capabilities",
           node: node, status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
           requirements: [Requirement(base: container.node, path: path, value: .sequence([.string("ALL")]))],
-          fixTitle: "Add ALL to securityContext.capabilities.drop"))
+          fixTitle: fixTitle, applicability: applicability))
     }
     return drafts
+  }
+
+  /// Whether the manifest already makes the container start as a non-root UID (its own or the
+  /// pod's runAsUser above 0).
+  func startsAsNonRoot(_ container: ContainerView, _ pod: PodSpecView, _ context: PassContext) -> Bool {
+    let path = ["securityContext", "runAsUser"]
+    let uid = context.int(container.node, path) ?? context.int(pod.spec, path)
+    return (uid ?? 0) > 0
   }
 }

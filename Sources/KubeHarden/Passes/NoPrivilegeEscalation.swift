@@ -18,6 +18,12 @@ struct NoPrivilegeEscalation: Pass {
       fixed where the container stays privileged or adds CAP_SYS_ADMIN, since the API server rejects \
       that combination.
       """,
+    applicability: """
+      Safe: allowPrivilegeEscalation: false where it is absent. Unsafe: replacing an explicit \
+      true; a new value on a container that explicitly runs privileged or as root. Manual: where the \
+      API server would reject false (privileged: true kept, CAP_SYS_ADMIN added), and node agents \
+      (privileged-workload).
+      """,
     references: [.owasp("K01"), .pss("Privilege Escalation", profile: "Restricted"), .cis("5.2.6"), .checkov("CKV_K8S_20")],
     triggering: [
       PassExample(
@@ -28,7 +34,7 @@ struct NoPrivilegeEscalation: Pass {
           spec:
             containers:
             - name: web
-              image: nginx
+              image: registry.example.com/web:1.0
               securityContext:
                 allowPrivilegeEscalation: false
           """)

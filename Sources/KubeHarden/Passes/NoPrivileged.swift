@@ -14,6 +14,12 @@ struct NoPrivileged: Pass {
       explicitly.
       """,
     fixDescription: "Sets `securityContext.privileged: false` on every container, init container and ephemeral container.",
+    applicability: """
+      Safe: privileged: false where it is absent (a note: the API's default is already false). \
+      Unsafe: replacing an explicit privileged: true; a new value on a container that explicitly runs as \
+      root. Manual: containers of pods that use the host, or that add powerful capabilities \
+      (privileged-workload), get nothing, not even with --unsafe-fixes.
+      """,
     references: [.owasp("K01"), .pss("Privileged Containers", profile: "Baseline"), .cis("5.2.2"), .checkov("CKV_K8S_16")],
     triggering: [
       PassExample(
@@ -25,7 +31,7 @@ struct NoPrivileged: Pass {
         spec:
           containers:
           - name: web
-            image: nginx
+            image: registry.example.com/web:1.0
             securityContext:
               privileged: true  # legacy
         """,
@@ -37,7 +43,7 @@ struct NoPrivileged: Pass {
           spec:
             containers:
             - name: web
-              image: nginx
+              image: registry.example.com/web:1.0
               securityContext:
                 privileged: false  # legacy
           """, applicability: .unsafe),
@@ -88,7 +94,8 @@ struct NoPrivileged: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    containerBoolean(pod, context: context, field: "privileged", desired: false) { container, current in
+    // Absent, privileged is already false (the API's default): writing it is a note.
+    containerBoolean(pod, context: context, field: "privileged", desired: false, whenAbsent: .note) { container, current in
       current == true ? "\(container.label) runs privileged" : "\(container.label) does not set privileged: false"
     }
   }

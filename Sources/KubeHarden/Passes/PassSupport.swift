@@ -11,8 +11,14 @@ enum WindowsRules {
 
 extension Pass {
   /// The drafts of a pass that wants one boolean in every container's `securityContext`.
+  ///
+  /// An explicit `field: !desired` is the workload's choice: its flip is unsafe, and so is a new
+  /// value on a container that explicitly chose privilege or root. A container whose pod uses
+  /// the host, or that adds powerful capabilities, gets no new value at all (`privileged-workload`
+  /// reports it once). `whenAbsent` is the severity of a finding for an absent field (`.note`
+  /// where the API default is already the secure value).
   func containerBoolean(
-    _ pod: PodSpecView, context: PassContext, field: String, desired: Bool,
+    _ pod: PodSpecView, context: PassContext, field: String, desired: Bool, whenAbsent: Severity? = nil,
     problem: @escaping @Sendable (ContainerView, Bool?) -> String, blocker: (ContainerView) -> String? = { _ in nil }
   ) -> [Draft] {
     var drafts: [Draft] = []
@@ -35,6 +41,7 @@ extension Pass {
         drafts.append(WindowsRules.skipped(field, pod, node: node))
         continue
       }
+      guard let applicability = context.evidence.applicability(forNewSettingOn: container) else { continue }
       var status: FindingStatus = .fixable
       if let reason = container.sharedReason { status = .unfixable(reason: reason) }
       if let reason = blocker(container) { status = .unfixable(reason: reason) }
@@ -43,7 +50,8 @@ extension Pass {
         Draft(
           message: problem(container, current), node: node, status: status,
           requirements: [Requirement(base: container.node, path: path, value: .bool(desired))],
-          fixTitle: "Set securityContext.\(field): \(desired)", applicability: current == nil ? .safe : .unsafe))
+          fixTitle: "Set securityContext.\(field): \(desired)", severity: current == nil ? whenAbsent : nil,
+          applicability: current == nil ? applicability : .unsafe))
     }
     return drafts
   }

@@ -6,6 +6,8 @@ import YAMLSource
 /// `.memory`. Fix: insert the configured default (requests 200m/256Mi, limits 500m/512Mi), raised
 /// to an existing request when that request is above the default limit, lowered to an existing
 /// limit when that limit is below the default request. Existing values are never changed.
+/// A container that requests an extended resource (`nvidia.com/gpu`, `google.com/tpu`) gets no
+/// default limit (a manual finding asks for one sized for its model); requests are still added.
 /// Ephemeral containers are skipped: the API forbids resources on them.
 struct ResourceLimits: Pass {
   static let metadata = PassMetadata(
@@ -17,6 +19,11 @@ struct ResourceLimits: Pass {
     fixDescription: """
       Inserts missing `resources.requests.cpu/memory` and `resources.limits.cpu/memory`. A written limit \
       is never below an existing request, and a written request never above an existing limit.
+      """,
+    applicability: """
+      Safe: every missing request and limit, a limit never below a request. Manual: limits of a \
+      container that requests an accelerator (nvidia.com/gpu, google.com/tpu: size them for the \
+      model), values that are not quantities, and limits already below their requests.
       """,
     references: [
       .owasp("K01"), .checkov("CKV_K8S_10"), .checkov("CKV_K8S_11"),
@@ -103,6 +110,7 @@ struct ResourceLimits: Pass {
     let defaults = context.configuration.resources
     for container in pod.containers where container.group != .ephemeralContainers {
       let status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
+      let accelerators = context.evidence.accelerators(container)
       for (resource, requestPath, limitPath) in ResourceLimits.paths {
         let requestNode = context.value(container.node, requestPath)
         let limitNode = context.value(container.node, limitPath)
@@ -140,7 +148,16 @@ struct ResourceLimits: Pass {
               status: status, requirements: [Requirement(base: container.node, path: requestPath, value: .string(value))],
               fixTitle: "Set resources.requests.\(resource): \(value)"))
         }
-        if limitNode == nil {
+        if limitNode == nil, !accelerators.isEmpty {
+          // A model server's memory is its model: a default limit would OOM-kill it at start.
+          drafts.append(
+            Draft(
+              message: "\(container.label) has no \(resource) limit", node: context.locate(container.node, limitPath),
+              status: .unfixable(
+                reason:
+                  "it requests \(accelerators.joined(separator: ", ")): set a \(resource) limit sized for its model and data; a default limit would stop it"
+              )))
+        } else if limitNode == nil {
           let value = text(request.map { Swift.max($0, defaults.limit(resource)) } ?? defaults.limit(resource))
           drafts.append(
             Draft(

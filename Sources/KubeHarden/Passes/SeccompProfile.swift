@@ -20,6 +20,11 @@ struct SeccompProfile: Pass {
       Sets `securityContext.seccompProfile.type: RuntimeDefault` at pod level unless the pod or every \
       container already uses RuntimeDefault or Localhost, and replaces an explicit `Unconfined`.
       """,
+    applicability: """
+      Safe: RuntimeDefault at pod level where no profile is set. Unsafe: replacing an explicit \
+      Unconfined. Manual: legacy seccomp annotations (the API server rejects fields that disagree with \
+      them) and Windows pods.
+      """,
     references: [.owasp("K01"), .pss("Seccomp", profile: "Restricted"), .checkov("CKV_K8S_31")],
     triggering: [
       PassExample(
@@ -30,7 +35,7 @@ struct SeccompProfile: Pass {
           spec:
             containers:
             - name: web
-              image: nginx
+              image: registry.example.com/web:1.0
             securityContext:
               seccompProfile:
                 type: RuntimeDefault

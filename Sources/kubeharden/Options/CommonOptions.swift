@@ -31,8 +31,10 @@ struct CommonOptions: ParsableArguments {
   @Option(name: .long, help: "Default memory limit (default 512Mi).")
   var memoryLimit: String?
 
-  @Flag(help: "With read-only-root-filesystem, also mount an emptyDir at /tmp in each container it fixes.")
-  var tmpEmptydir = false
+  @Flag(
+    inversion: .prefixedNo,
+    help: "With read-only-root-filesystem, mount an emptyDir at /tmp (and where the image writes) in each container it fixes (default: on).")
+  var tmpEmptydir: Bool?
 
   @Flag(help: "Apply unsafe fixes too: those that override an explicit value or that the image may not survive (check and diff show them either way).")
   var unsafeFixes = false
@@ -53,7 +55,7 @@ struct CommonOptions: ParsableArguments {
     }
     if let cpuLimit { configuration.resources.cpuLimit = try Configuration.quantity(cpuLimit, key: "--cpu-limit") }
     if let memoryLimit { configuration.resources.memoryLimit = try Configuration.quantity(memoryLimit, key: "--memory-limit") }
-    if tmpEmptydir { configuration.tmpEmptyDir = true }
+    if let tmpEmptydir { configuration.tmpEmptyDir = tmpEmptydir }
     if unsafeFixes { configuration.unsafeFixes = true }
     try configuration.validate()
   }
