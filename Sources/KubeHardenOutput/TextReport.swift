@@ -5,10 +5,12 @@ import YAMLSource
 ///
 /// A block lists the findings one fix resolves, one line each, `path:line:col:
 /// severity[pass-id]: message` (columns in Unicode scalars, 1-based), then the fix once, indented
-/// by four spaces, as a short diff: the original lines its edits touch prefixed `-`, the same
-/// lines with the edits applied prefixed `+` (a pure insertion of whole lines has only `+`
-/// lines; line breaks are not shown). The fixes are the groups of nearby edits of
-/// `FileReport.edits` (those `fix` applies, as in a pull-request suggestion); an unsafe fix
+/// by four spaces, as a short diff: the lines it changes, as `diff` shows them without context
+/// (the original lines prefixed `-`, the new ones `+`; a pure insertion of whole lines has only
+/// `+` lines; line breaks are not shown). The fixes are the groups of nearby edits of
+/// `FileReport.edits` (those `fix` applies, as in a pull-request suggestion); a finding whose
+/// fix writes in several places (a container's mount and the pod's volume) joins those groups
+/// into one block, their diffs apart, separated by `...`; an unsafe fix
 /// that is not applied is a block of its own, announced by `unsafe fix (applied only with
 /// --unsafe-fixes): title` before its diff. Exempted and manual findings are a line each, ending
 /// with `(exempted: reason)` or `(manual: reason)`. Blocks are sorted by path, then by the line
@@ -41,22 +43,48 @@ public enum TextReport {
         }
       }
       let lines = ReportLines(report.original)
+      let oldLines = UnifiedDiff.splitLines(report.original)
       var placed = Set<Int>()  // findings already in a block
-      for (group, _) in GitHubReview.suggestionGroups(report.edits, lines: lines) {
+      // Groups of nearby edits; a finding whose fix has edits in several groups (a container's
+      // mount and the pod's volume) joins them into one block, each group's diff shown apart.
+      let groups = GitHubReview.suggestionGroups(report.edits, lines: lines).map(\.0)
+      var members: [[Int]] = groups.map { group in
         let edits = Set(group.edits)
-        let members = report.findings.indices.filter { index in
+        return report.findings.indices.filter { index in
           let finding = report.findings[index]
           return finding.status.isFixable && (finding.fix?.edits ?? []).contains { edits.contains($0) }
         }
-        guard !members.isEmpty else { continue }
-        placed.formUnion(members)
-        let findings = members.map { report.findings[$0] }
-        let unsafe = findings.compactMap(\.fix).filter { $0.applicability == .unsafe }.map { "    unsafe fix: \($0.title)" }
-        blocks.append(
-          Block(
-            path: report.path, line: findings[0].start.line, column: findings[0].start.column, findings: findings,
-            fix: unsafe + diff(group.edits, lines: lines).map { "    " + $0 }))
       }
+      var component = Array(groups.indices)  // union-find over groups sharing a finding
+      func root(_ i: Int) -> Int {
+        var i = i
+        while component[i] != i { i = component[i] }
+        return i
+      }
+      var firstGroup: [Int: Int] = [:]
+      for (group, list) in members.enumerated() {
+        for finding in list {
+          if let other = firstGroup[finding] { component[root(group)] = root(other) } else { firstGroup[finding] = group }
+        }
+      }
+      var blockOf: [Int: Int] = [:]  // component root -> block
+      for group in groups.indices where !members[group].isEmpty {
+        let key = root(group)
+        let fresh = members[group].filter { !placed.contains($0) }
+        placed.formUnion(fresh)
+        let findings = fresh.map { report.findings[$0] }
+        let unsafe = findings.compactMap(\.fix).filter { $0.applicability == .unsafe }.map { "    unsafe fix: \($0.title)" }
+        let shown = diff(groups[group].edits, lines: lines, oldLines: oldLines).map { "    " + $0 }
+        if let block = blockOf[key] {
+          blocks[block].findings += findings
+          blocks[block].fix += unsafe + ["    ..."] + shown
+        } else {
+          guard let head = findings.first else { continue }
+          blockOf[key] = blocks.count
+          blocks.append(Block(path: report.path, line: head.start.line, column: head.start.column, findings: findings, fix: unsafe + shown))
+        }
+      }
+      members.removeAll()
       // Unsafe fixes that are not applied (and any fix missing from the edits): one block per fix.
       var byFix: [[Edit]: Int] = [:]
       for (index, finding) in report.findings.enumerated() where !placed.contains(index) {
@@ -73,7 +101,7 @@ public enum TextReport {
         blocks.append(
           Block(
             path: report.path, line: finding.start.line, column: finding.start.column, findings: [finding],
-            fix: announce + diff(fix.edits, lines: lines).map { "    " + $0 }))
+            fix: announce + diff(fix.edits, lines: lines, oldLines: oldLines).map { "    " + $0 }))
       }
     }
     let sorted = blocks.enumerated().sorted { a, b in
@@ -134,23 +162,25 @@ public enum TextReport {
 
   static func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
 
-  /// `-`/`+` lines for `edits` (one finding's edits) applied to the original lines they touch.
-  static func diff(_ edits: [Edit], lines: ReportLines) -> [String] {
-    let ordered = ReportSupport.ordered(edits)
-    guard let lower = ordered.map(\.range.lowerBound).min(), let upperMost = ordered.map(\.range.upperBound).max(),
-      upperMost <= lines.bytes.count
-    else { return [] }
-    let start = lines.source.lineStart(containing: lower)
-    var end = lines.isLineStart(upperMost) ? upperMost : lines.source.nextLineStart(after: upperMost)
-    while true {
-      guard let fixed = lines.fixed(start..<end, with: ordered) else { return [] }
-      // A fix that joins its last line with the next one shows that next line too.
-      if end < lines.bytes.count, !fixed.isEmpty, !ReportText.endsWithBreak(fixed) {
-        end = lines.source.nextLineStart(after: end)
-        continue
-      }
-      return ReportText.lines(lines.bytes[start..<end]).map { "-" + $0 } + ReportText.lines(fixed).map { "+" + $0 }
+  /// `-`/`+` lines for `edits` (a group's, or one fix's): the changes `UnifiedDiff` derives
+  /// from the same edits, without context lines; line breaks are not shown. `oldLines` are the
+  /// file's lines (`UnifiedDiff.splitLines`), computed once per file.
+  static func diff(_ edits: [Edit], lines: ReportLines, oldLines: [Range<Int>]) -> [String] {
+    guard let ordered = try? EditSet(edits).sorted(), ordered.allSatisfy({ $0.range.upperBound <= lines.bytes.count }) else {
+      return []
     }
+    func text<C: BidirectionalCollection<UInt8>>(_ line: C) -> String {
+      var line = line[...]
+      if line.last == UInt8(ascii: "\n") { line = line.dropLast() }
+      if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+      return String(decoding: line, as: UTF8.self)
+    }
+    var out: [String] = []
+    for change in UnifiedDiff.lineChanges(lines.bytes, ordered, oldLines: oldLines) {
+      for index in change.a0..<change.a1 { out.append("-" + text(lines.bytes[oldLines[index]])) }
+      for line in change.newLines { out.append("+" + text(change.new[line])) }
+    }
+    return out
   }
 
   /// A GitHub Actions workflow command, escaped as the runner requires.

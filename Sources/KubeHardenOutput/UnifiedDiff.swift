@@ -144,7 +144,13 @@ public enum UnifiedDiff {
     var lineIndex = 0  // the first old line not before the span
     var delta = 0  // new line numbers minus old ones
     for (span, edits) in spans {
-      while lineIndex < oldLines.count && oldLines[lineIndex].upperBound <= span.lowerBound { lineIndex += 1 }
+      // The first line that ends after the span's start (binary search: one call per fix group
+      // of a large file must not walk all its lines).
+      var high = oldLines.count
+      while lineIndex < high {
+        let middle = (lineIndex + high) / 2
+        if oldLines[middle].upperBound <= span.lowerBound { lineIndex = middle + 1 } else { high = middle }
+      }
       var a0 = lineIndex
       var a1 = a0
       while a1 < oldLines.count && oldLines[a1].lowerBound < span.upperBound { a1 += 1 }
