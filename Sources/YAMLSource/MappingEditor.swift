@@ -203,12 +203,16 @@ public struct MappingEditor: Sendable {
     var edits: [Edit] = []
     var anchorOffset = range.upperBound
     if !range.isEmpty {
-      // Delete the token and the blanks before it, keeping any comment after it.
+      // Delete the token and the blanks before it, keeping any comment after it. A token alone
+      // on its line (`resources:` then `{}` below) takes the line break before it too, so that
+      // no empty line is left and its comment moves up to the line before.
       let bytes = self.bytes
       var deleteStart = range.lowerBound
       while deleteStart > 0, bytes[deleteStart - 1] == UInt8(ascii: " ") || bytes[deleteStart - 1] == UInt8(ascii: "\t") {
         deleteStart -= 1
       }
+      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\n") { deleteStart -= 1 }
+      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\r") { deleteStart -= 1 }
       edits.append(.delete(deleteStart..<range.upperBound))
       anchorOffset = range.upperBound
     }

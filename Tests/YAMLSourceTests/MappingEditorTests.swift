@@ -83,6 +83,17 @@ final class MappingEditorTests: XCTestCase {
       "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\"privileged\": false}\n  }\n}\n")
   }
 
+  func testEmptyValueAloneOnItsLineIsReplacedWithItsLine() throws {
+    XCTAssertEqual(try insert("c:\n  resources:\n    {}\n  image: x\n", at: ["c", "resources"], flag), "c:\n  resources:\n    privileged: false\n  image: x\n")
+    XCTAssertEqual(
+      try insert("c:\r\n  resources:\r\n    {}   # none yet\r\n  image: x\r\n", at: ["c", "resources"], flag),
+      "c:\r\n  resources:   # none yet\r\n    privileged: false\r\n  image: x\r\n")
+    XCTAssertEqual(try insert("c:\n  resources:\n    ~", at: ["c", "resources"], flag), "c:\n  resources:\n    privileged: false")
+    // An own-line comment between the key and the value stays where it is.
+    XCTAssertEqual(
+      try insert("c:\n  resources:\n    # later\n    {}\n", at: ["c", "resources"], flag), "c:\n  resources:\n    # later\n    privileged: false\n")
+  }
+
   func testKeepChompedBlockScalarKeepsItsBlankLines() throws {
     let input = "a:\n  s: |+\n    text\n\n  # note\nb: 1\n"
     XCTAssertEqual(try insert(input, at: ["a"], flag), "a:\n  s: |+\n    text\n\n  privileged: false\n  # note\nb: 1\n")
