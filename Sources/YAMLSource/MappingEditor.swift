@@ -328,13 +328,43 @@ public struct MappingEditor: Sendable {
     let keyColumn = style.column(of: first.key)
     let step = style.indentStep(near: mapping)
     let lines = renderBlock(entries, indent: keyColumn, step: step, sequenceIndent: style.sequenceIndent(near: mapping))
+    if let lastKey = document.keyBeforeOpenBlockScalar(in: mapping) {
+      return [insertBefore(lastKey, lines, keyColumn: keyColumn, order: order)]
+    }
     return [try insertAfterLastContent(lines, lastValue: lastValue, keyColumn: keyColumn, order: order)]
+  }
+
+  /// An insertion of `lines` (at `keyColumn`) before the entry of `key`: the order of a
+  /// mapping's keys carries no meaning, and this is the place when nothing may follow the last
+  /// entry (see `Document.keyBeforeOpenBlockScalar(in:)`). A key alone on its line gets the new
+  /// lines above it, above the comment lines at its column that introduce it; a key after `- `
+  /// gives its place to the first new line and moves to the next line, at the key column.
+  func insertBefore(_ key: NodeID, _ lines: [String], keyColumn: Int, order: Int) -> Edit {
+    let bytes = self.bytes  // one reference for the loop, not one per access
+    let keyStart = document.range(key).lowerBound
+    let lineStart = source.lineStart(containing: keyStart)
+    let lb = style.lineBreak(near: keyStart).rawValue
+    guard bytes[lineStart..<keyStart].allSatisfy({ $0 == UInt8(ascii: " ") }) else {
+      let pad = String(repeating: " ", count: keyColumn)
+      let text = lines.enumerated().map { $0.offset == 0 ? String($0.element.dropFirst(keyColumn)) : $0.element }
+      return Edit(range: keyStart..<keyStart, replacement: text.joined(separator: lb) + lb + pad, order: order)
+    }
+    var at = lineStart
+    while at > 0 {
+      let previous = source.lineStart(containing: at - 1)
+      var i = previous
+      while i < at, bytes[i] == UInt8(ascii: " ") { i += 1 }
+      guard i < at, bytes[i] == UInt8(ascii: "#"), i - previous == keyColumn else { break }
+      at = previous
+    }
+    return Edit(range: at..<at, replacement: lines.map { $0 + lb }.joined(), order: order)
   }
 
   /// An insertion of `lines` after the last value of a block collection: after its content line
   /// and any deeper comment lines, before comments at its own level; after a block scalar's end
   /// mark (keeping a keep-chomped scalar's blank lines); refused after a block scalar that ends
-  /// the file without a line break (anything appended would change its value).
+  /// the file without a line break (anything appended would change its value; a mapping takes
+  /// its new entries before its last entry instead, a list cannot).
   func insertAfterLastContent(_ lines: [String], lastValue: NodeID, keyColumn: Int, order: Int) throws(EditRefusal) -> Edit {
     let scalar = document.isScalar(lastValue) ? lastValue : deepestLastDescendant(lastValue)
     if let scalar, document.style(scalar).isBlockScalar {

@@ -99,12 +99,27 @@ final class MappingEditorTests: XCTestCase {
     XCTAssertEqual(try insert(input, at: ["a"], flag), "a:\n  s: |+\n    text\n\n  privileged: false\n  # note\nb: 1\n")
   }
 
-  func testBlockScalarEndingTheFileWithoutBreakIsRefused() throws {
-    let bytes = Array("a:\n  s: |\n    text".utf8)
-    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
-    let editor = MappingEditor(doc)
-    let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
-    XCTAssertThrowsError(try editor.insert(flag, into: a))
+  /// A block scalar that ends the file without a line break would read differently with a line
+  /// after it: new keys go before the last entry, above the comments that introduce it.
+  func testBlockScalarEndingTheFileWithoutBreakGetsNewKeysBeforeIt() throws {
+    XCTAssertEqual(
+      try insert("a:\n  b: 1\n  # the text\n  s: |\n    text", at: ["a"], sc),
+      "a:\n  b: 1\n  securityContext:\n    privileged: false\n  # the text\n  s: |\n    text")
+    XCTAssertEqual(try insert("a:\n  b:\n    s: >-\n      text", at: ["a"], flag), "a:\n  privileged: false\n  b:\n    s: >-\n      text")
+    XCTAssertEqual(try insert("l:\n- s: |\n    text", at: ["l", 0], sc), "l:\n- securityContext:\n    privileged: false\n  s: |\n    text")
+    XCTAssertEqual(try insert("a:\r\n  s: |\r\n    text", at: ["a"], flag), "a:\r\n  privileged: false\r\n  s: |\r\n    text")
+    // With a line break the new keys still go after it.
+    XCTAssertEqual(try insert("a:\n  s: |\n    text\n", at: ["a"], flag), "a:\n  s: |\n    text\n  privileged: false\n")
+    // The data check expects the new keys before the last entry, and nowhere else.
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(Array("a:\n  s: |-\n    text".utf8))).first)
+    let a = doc.resolved(try XCTUnwrap(MappingEditor(doc).lookup(try XCTUnwrap(doc.root), "a")).value)
+    let change = [DataChange.appendEntries(flag, to: a)]
+    XCTAssertNil(doc.mismatch(in: SourceBuffer(Array("a:\n  privileged: false\n  s: |-\n    text".utf8)), applying: change))
+    XCTAssertNotNil(doc.mismatch(in: SourceBuffer(Array("a:\n  s: |-\n    text\n  privileged: false".utf8)), applying: change))
+    // A list item cannot move: appending to such a list is still refused.
+    let list = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(Array("l:\n- |\n  text".utf8))).first)
+    let l = list.resolved(try XCTUnwrap(MappingEditor(list).lookup(try XCTUnwrap(list.root), "l")).value)
+    XCTAssertThrowsError(try MappingEditor(list).append([.string("x")], to: l))
   }
 
   func testCRLFAndNoFinalNewline() throws {
