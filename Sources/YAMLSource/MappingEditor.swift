@@ -186,17 +186,16 @@ public struct MappingEditor: Sendable {
     guard isEmptyFlowMapping || (document.isNull(value) && !document.hasTag(value)) else {
       throw EditRefusal("the value is not empty", at: range.lowerBound)
     }
-    if document.isFlow(parent) {
-      let json = style.isJSONStyle(parent)
-      let text = ScalarRendering.render(newValue, flow: true, json: json)
-      if isEmptyFlowMapping {
-        return [Edit(range: range, replacement: text)]
-      }
-      if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
-      return [Edit(range: range, replacement: text)]
-    }
     guard let entry = document.eachEntry(parent).first(where: { $0.value == value }) else {
       throw EditRefusal("value without key", at: range.lowerBound)
+    }
+    if document.isFlow(parent) {
+      if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
+      // In a multi-line mapping the new collection is laid out like it, closing at its key's column.
+      let json = style.isJSONStyle(parent)
+      let layout = style.flowLayout(in: parent, multiLine: style.isMultiLineFlow(parent), json: json)
+      let text = ScalarRendering.render(newValue, json: json, layout: layout, indent: style.column(of: entry.key))
+      return [Edit(range: range, replacement: text)]
     }
     let keyColumn = style.column(of: entry.key)
     let step = style.indentStep(near: parent)
@@ -274,13 +273,13 @@ public struct MappingEditor: Sendable {
     // New string items take the quotes of the last existing item.
     let quote = document.lastChild(sequence).map { document.style($0) }.flatMap { $0.isQuoted ? $0 : nil } ?? .plain
     if document.isFlow(sequence) {
-      let open = document.contentStart(sequence)
-      let json = isInFlow(sequence) && LocalStyle(document).isJSONStyle(document.parent(sequence) ?? sequence)
-      let rendered = items.map { ScalarRendering.render($0, flow: true, json: json, quoteStyle: quote) }
-      guard let last = document.lastChild(sequence) else {
-        return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
+      let json = isInFlow(sequence) && style.isJSONStyle(document.parent(sequence) ?? sequence)
+      let render = { (layout: FlowLayout, indent: Int) in
+        items.map { ScalarRendering.render($0, json: json, layout: layout, indent: indent, quoteStyle: quote) }
       }
-      return try appendToFlow(rendered, container: sequence, lastValue: last, lastKey: last, close: UInt8(ascii: "]"), order: order)
+      guard let last = document.lastChild(sequence) else { return [fillEmptyFlow(sequence, json: json, render: render, order: order)] }
+      return try appendToFlow(
+        render, json: json, container: sequence, lastValue: last, lastKey: last, close: UInt8(ascii: "]"), order: order)
     }
     guard let first = document.firstChild(sequence), let last = document.lastChild(sequence) else {
       throw EditRefusal("empty block sequence", at: range.lowerBound)
@@ -562,24 +561,46 @@ public struct MappingEditor: Sendable {
       throw EditRefusal("an implicit pair in a flow sequence has no braces", at: range.lowerBound)
     }
     let json = style.isJSONStyle(mapping)
-    let rendered = entries.map {
-      ScalarRendering.renderKey($0.key, flow: true, json: json) + ": " + ScalarRendering.render($0.value, flow: true, json: json)
+    let render = { (layout: FlowLayout, indent: Int) in
+      entries.map {
+        ScalarRendering.renderKey($0.key, flow: true, json: json) + layout.colon
+          + ScalarRendering.render($0.value, json: json, layout: layout, indent: indent)
+      }
     }
     let all = document.entries(mapping)
-    guard let last = all.last else {
-      // `{}`: write inside the braces.
-      return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
-    }
+    guard let last = all.last else { return [fillEmptyFlow(mapping, json: json, render: render, order: order)] }
     for entry in all where !document.isScalar(entry.key) {
       throw EditRefusal("the mapping has a complex key", at: document.range(entry.key).lowerBound)
     }
-    return try appendToFlow(rendered, container: mapping, lastValue: last.value, lastKey: last.key, close: UInt8(ascii: "}"), order: order)
+    return try appendToFlow(
+      render, json: json, container: mapping, lastValue: last.value, lastKey: last.key, close: UInt8(ascii: "}"), order: order)
+  }
+
+  /// Renders the new entries or items for a layout, given the column they start at (0 on one line).
+  typealias FlowParts = (FlowLayout, Int) -> [String]
+
+  /// An insertion inside the brackets of an empty flow collection (`{}`, `[]`): on one line, or
+  /// one part per line when the collection holding it is laid out one entry per line (a
+  /// pretty-printed JSON file), the closing bracket then at the column of its key.
+  func fillEmptyFlow(_ container: NodeID, json: Bool, render: FlowParts, order: Int) -> Edit {
+    let open = document.contentStart(container)
+    var layout = style.flowLayout(in: container, multiLine: false, json: json)
+    var indent = 0
+    if let parent = document.parent(container), document.isFlow(parent), style.isMultiLineFlow(parent),
+      open + 1 < bytes.count, bytes[open + 1] == UInt8(ascii: "}") || bytes[open + 1] == UInt8(ascii: "]")
+    {
+      layout = style.flowLayout(in: parent, multiLine: true, json: json)
+      let key = document.isMapping(parent) ? document.eachEntry(parent).first(where: { $0.value == container })?.key : nil
+      indent = style.column(of: key ?? container)
+    }
+    let parts = render(layout, indent + (layout.step ?? 0))
+    return Edit(range: (open + 1)..<(open + 1), replacement: ScalarRendering.join(parts, layout: layout, indent: indent), order: order)
   }
 
   /// Edits that add rendered entries or items after the last one of a non-empty flow collection:
   /// `, x` on one line (after a trailing comma: ` x,`); on a new line at the last entry's column
-  /// when the collection spans lines.
-  func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
+  /// when the collection spans lines, new collections in them then one entry per line too.
+  func appendToFlow(_ render: FlowParts, json: Bool, container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
     throws(EditRefusal) -> [Edit]
   {
     let bytes = self.bytes  // one reference for the loop, not one per access
@@ -592,15 +613,20 @@ public struct MappingEditor: Sendable {
     let lineEnd = source.lineEnd(containing: valueEnd)
     let closeOnSameLine = closingBracketOnLine(close, from: afterComma, to: lineEnd)
     if !style.isMultiLineFlow(container) || closeOnSameLine {
+      let layout = style.flowLayout(in: container, multiLine: false, json: json)
+      let rendered = render(layout, 0).joined(separator: layout.comma)
       if hasTrailingComma {
-        return [Edit(range: afterComma..<afterComma, replacement: " " + rendered.joined(separator: ", ") + ",", order: order)]
+        return [Edit(range: afterComma..<afterComma, replacement: layout.afterComma + rendered + ",", order: order)]
       }
-      return [Edit(range: valueEnd..<valueEnd, replacement: ", " + rendered.joined(separator: ", "), order: order)]
+      return [Edit(range: valueEnd..<valueEnd, replacement: layout.comma + rendered, order: order)]
     }
     // Multi-line: one entry per line at the last entry's column.
     let column = style.column(of: lastKey)
     let pad = String(repeating: " ", count: column)
     let lb = style.lineBreak(near: valueEnd)
+    var layout = style.flowLayout(in: container, multiLine: true, json: json)
+    layout.lineBreak = lb
+    let rendered = render(layout, column)
     var edits: [Edit] = []
     var lines: [String]
     if hasTrailingComma {

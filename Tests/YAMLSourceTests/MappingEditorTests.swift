@@ -80,7 +80,28 @@ final class MappingEditorTests: XCTestCase {
       try insert("c: {\n  a: 1,\n  b: 2,\n}\n", at: ["c"], flag), "c: {\n  a: 1,\n  b: 2,\n  privileged: false,\n}\n")
     XCTAssertEqual(
       try insert("{\n  \"c\": {\n    \"a\": \"x\"\n  }\n}\n", at: ["c"], sc),
-      "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\"privileged\": false}\n  }\n}\n")
+      "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\n      \"privileged\": false\n    }\n  }\n}\n")
+  }
+
+  /// New objects and arrays in a pretty-printed JSON file (or any multi-line flow mapping) are
+  /// laid out like it: one key per line, its step, its spacing after `:`; on one line in a
+  /// one-line mapping, with its spacing after `:` and `,`.
+  func testNewCollectionsFollowTheFlowLayout() throws {
+    let nested = [NewEntry("sc", .mapping([NewEntry("drop", .sequence([.string("ALL")])), NewEntry("ro", .bool(true))]))]
+    XCTAssertEqual(
+      try insert("{\n    \"c\": {\n        \"a\": 1\n    }\n}\n", at: ["c"], nested),
+      "{\n    \"c\": {\n        \"a\": 1,\n        \"sc\": {\n            \"drop\": [\n                \"ALL\"\n            ],\n"
+        + "            \"ro\": true\n        }\n    }\n}\n")
+    XCTAssertEqual(
+      try insert("{\r\n  \"c\": {\r\n    \"a\": 1\r\n  }\r\n}\r\n", at: ["c"], sc),
+      "{\r\n  \"c\": {\r\n    \"a\": 1,\r\n    \"securityContext\": {\r\n      \"privileged\": false\r\n    }\r\n  }\r\n}\r\n")
+    // An empty object in a multi-line mapping, filled or replaced, opens on its key's line.
+    XCTAssertEqual(
+      try insert("{\n  \"a\": 1,\n  \"c\": {}\n}\n", at: ["c"], sc),
+      "{\n  \"a\": 1,\n  \"c\": {\n    \"securityContext\": {\n      \"privileged\": false\n    }\n  }\n}\n")
+    // Compact JSON and one-line flow stay on one line, with their spacing.
+    XCTAssertEqual(try insert("{\"c\":{\"a\":1,\"b\":2}}", at: ["c"], nested), "{\"c\":{\"a\":1,\"b\":2,\"sc\":{\"drop\":[\"ALL\"],\"ro\":true}}}")
+    XCTAssertEqual(try insert("c: {a: 1, b: 2}\n", at: ["c"], nested), "c: {a: 1, b: 2, sc: {drop: [ALL], ro: true}}\n")
   }
 
   func testEmptyValueAloneOnItsLineIsReplacedWithItsLine() throws {
