@@ -123,7 +123,8 @@ final class FixtureTests: XCTestCase {
     if !report.edits.isEmpty {
       let deletesAToken = report.edits.allSatisfy { edit in
         let deleted = input[edit.range]
-        let token = deleted.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        let blanks: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+        let token = deleted.filter { !blanks.contains($0) }
         return token.count <= "Unconfined".count && deleted.filter { $0 == UInt8(ascii: "\n") }.count <= 1
       }
       XCTAssertTrue(deletesAToken, "\(name): an edit deletes more than a token")

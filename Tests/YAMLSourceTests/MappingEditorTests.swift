@@ -100,19 +100,23 @@ final class MappingEditorTests: XCTestCase {
       try insert("{\n  \"a\": 1,\n  \"c\": {}\n}\n", at: ["c"], sc),
       "{\n  \"a\": 1,\n  \"c\": {\n    \"securityContext\": {\n      \"privileged\": false\n    }\n  }\n}\n")
     // Compact JSON and one-line flow stay on one line, with their spacing.
-    XCTAssertEqual(try insert("{\"c\":{\"a\":1,\"b\":2}}", at: ["c"], nested), "{\"c\":{\"a\":1,\"b\":2,\"sc\":{\"drop\":[\"ALL\"],\"ro\":true}}}")
+    XCTAssertEqual(
+      try insert("{\"c\":{\"a\":1,\"b\":2}}", at: ["c"], nested), "{\"c\":{\"a\":1,\"b\":2,\"sc\":{\"drop\":[\"ALL\"],\"ro\":true}}}")
     XCTAssertEqual(try insert("c: {a: 1, b: 2}\n", at: ["c"], nested), "c: {a: 1, b: 2, sc: {drop: [ALL], ro: true}}\n")
   }
 
   func testEmptyValueAloneOnItsLineIsReplacedWithItsLine() throws {
-    XCTAssertEqual(try insert("c:\n  resources:\n    {}\n  image: x\n", at: ["c", "resources"], flag), "c:\n  resources:\n    privileged: false\n  image: x\n")
+    XCTAssertEqual(
+      try insert("c:\n  resources:\n    {}\n  image: x\n", at: ["c", "resources"], flag),
+      "c:\n  resources:\n    privileged: false\n  image: x\n")
     XCTAssertEqual(
       try insert("c:\r\n  resources:\r\n    {}   # none yet\r\n  image: x\r\n", at: ["c", "resources"], flag),
       "c:\r\n  resources:   # none yet\r\n    privileged: false\r\n  image: x\r\n")
     XCTAssertEqual(try insert("c:\n  resources:\n    ~", at: ["c", "resources"], flag), "c:\n  resources:\n    privileged: false")
     // An own-line comment between the key and the value stays where it is.
     XCTAssertEqual(
-      try insert("c:\n  resources:\n    # later\n    {}\n", at: ["c", "resources"], flag), "c:\n  resources:\n    # later\n    privileged: false\n")
+      try insert("c:\n  resources:\n    # later\n    {}\n", at: ["c", "resources"], flag),
+      "c:\n  resources:\n    # later\n    privileged: false\n")
   }
 
   func testKeepChompedBlockScalarKeepsItsBlankLines() throws {
