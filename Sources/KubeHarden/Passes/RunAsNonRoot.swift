@@ -49,6 +49,7 @@ struct RunAsNonRoot: Pass {
       ConfigKey(key: "minRunAsUser", flag: nil, summary: "explicit UIDs below it are reported as a note (default 10000, checkov CKV_K8S_40)"),
       ConfigKey(key: "images", flag: nil, summary: "image profiles added to or replacing the built-in ones (Data/image-profiles.yaml)"),
     ],
+    podSecurity: PodSecurity(.restricted, checks: ["runAsNonRoot", "runAsUser"]),
     triggering: [
       PassExample(
         PassExample.barePod,
