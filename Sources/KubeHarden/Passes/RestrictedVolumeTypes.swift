@@ -52,6 +52,8 @@ struct RestrictedVolumeTypes: Pass {
       if type == "hostPath" {
         let path = sources.first.flatMap { context.string(context.document.resolved($0.value), ["path"]) } ?? ""
         remedy = HostPathVolumes.remedy(path: path)
+      } else if type == "gitRepo" {
+        remedy = "replace it with an emptyDir and an init container that clones the repository into it (gitRepo is deprecated)"
       } else {
         remedy = "replace the inline \(type) volume with a persistentVolumeClaim bound to a PersistentVolume of that type"
       }
