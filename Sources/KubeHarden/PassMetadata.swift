@@ -42,10 +42,11 @@ public enum Reference: Sendable, Hashable {
 
 /// A Pod Security Standards profile: which Pod Security checks run (`--profile`, config `profile:`).
 ///
-/// `restricted` runs every check; `baseline` runs the baseline checks only, and a baseline check
-/// that the restricted profile replaces (`hostPathVolumes` by `restrictedVolumes`, `procMount` by
-/// `procMount_restricted`, `capabilities_baseline` by `capabilities_restricted`) runs only under
-/// `baseline` (pod-security-admission `policy/registry.go`, `OverrideCheckIDs`).
+/// `restricted` runs every check; `baseline` runs the baseline checks only. A pass whose baseline
+/// check the restricted profile replaces with a separate pass (`hostPathVolumes` by
+/// `restrictedVolumes`) runs only under `baseline`; passes that implement both checks of a pair
+/// (`procMount`/`procMount_restricted`, `capabilities_baseline`/`capabilities_restricted`,
+/// the two seccomp checks) read the profile (pod-security-admission `OverrideCheckIDs`).
 public enum PodSecurityProfile: String, Sendable, Hashable, CaseIterable, Comparable {
   case baseline, restricted
 

@@ -13,7 +13,7 @@ public enum PassRegistry {
     HostNamespaces(),
     HostPathVolumes(),
     HostPorts(),
-    BaselineCapabilities(),
+    AddedCapabilities(),
     ProcMount(),
     AppArmorProfile(),
     SELinuxOptions(),

@@ -84,13 +84,13 @@ final class ConfigurationTests: XCTestCase {
     XCTAssertEqual(c.profile, .restricted)
     XCTAssertTrue(c.isEnabled("restricted-volume-types"))
     XCTAssertFalse(c.isEnabled("host-path-volumes"), "restricted replaces hostPathVolumes with restrictedVolumes")
-    XCTAssertFalse(c.isEnabled("baseline-capabilities"), "restricted replaces capabilities_baseline")
+    XCTAssertTrue(c.isEnabled("added-capabilities"), "added-capabilities checks capabilities_restricted's add list")
     try c.apply(configFile: Array("profile: baseline\n".utf8), path: ".kubeharden.yaml")
     XCTAssertEqual(c.profile, .baseline)
     for id in ["run-as-non-root", "no-privilege-escalation", "drop-capabilities", "restricted-volume-types"] {
       XCTAssertFalse(c.isEnabled(id), id)
     }
-    for id in ["host-path-volumes", "baseline-capabilities", "no-privileged", "seccomp-profile", "read-only-root-filesystem", "resource-limits"] {
+    for id in ["host-path-volumes", "added-capabilities", "no-privileged", "seccomp-profile", "read-only-root-filesystem", "resource-limits"] {
       XCTAssertTrue(c.isEnabled(id), id)
     }
     XCTAssertThrowsError(try c.apply(configFile: Array("profile: strict\n".utf8), path: ".kubeharden.yaml")) { error in
