@@ -1,7 +1,8 @@
 /// What an edit does to a document's data, in data terms: the check after editing compares the
 /// re-parsed text with the original data plus exactly these changes.
 public enum DataChange: Sendable, Hashable {
-  /// New entries after the last entry of a mapping.
+  /// New entries after the last entry of a mapping (before it where nothing may follow it: see
+  /// `Document.keyBeforeOpenBlockScalar(in:)`).
   case appendEntries([NewEntry], to: NodeID)
   /// New items after the last item of a sequence.
   case appendItems([NewValue], to: NodeID)
@@ -49,6 +50,8 @@ enum ExpectedItem {
 struct ExpectedData {
   let nodes: UnsafeBufferPointer<NodeRecord>
   var appendedEntries: [(node: Int32, entries: [NewEntry])] = []
+  /// New entries that go before a mapping's last key (the key's node), not after its last entry.
+  var entriesBeforeKey: [(node: Int32, entries: [NewEntry])] = []
   var appendedItems: [(node: Int32, items: [NewValue])] = []
   var replaced: [(node: Int32, value: NewValue)] = []
   /// The next node of the tree.
@@ -61,11 +64,17 @@ struct ExpectedData {
   /// The texts of new scalars.
   var texts: [String] = []
 
-  init(_ nodes: UnsafeBufferPointer<NodeRecord>, changes: [DataChange]) {
+  /// `keyBefore` names the key before which new entries of a mapping go, if not after its end.
+  init(_ nodes: UnsafeBufferPointer<NodeRecord>, changes: [DataChange], keyBefore: (NodeID) -> NodeID? = { _ in nil }) {
     self.nodes = nodes
     for change in changes {
       switch change {
-      case .appendEntries(let entries, let mapping): appendedEntries.append((mapping.raw, entries))
+      case .appendEntries(let entries, let mapping):
+        if let key = keyBefore(mapping) {
+          entriesBeforeKey.append((key.raw, entries))
+        } else {
+          appendedEntries.append((mapping.raw, entries))
+        }
       case .appendItems(let items, let sequence): appendedItems.append((sequence.raw, items))
       case .replace(let node, let value): replaced.append((node.raw, value))
       }
@@ -96,6 +105,15 @@ struct ExpectedData {
         if let top = open.last, top != r.parent {
           open.removeLast()
           if let item = close(top) { return item }
+          continue
+        }
+        if !entriesBeforeKey.isEmpty, let i = entriesBeforeKey.firstIndex(where: { $0.node == index }) {
+          // Handed out once: the key itself comes when the tree is asked again.
+          expand(entriesBeforeKey.remove(at: i).entries)
+          if pendingStart < pending.count {
+            pendingStart += 1
+            return pending[pendingStart - 1]
+          }
           continue
         }
         if !replaced.isEmpty, let change = replaced.first(where: { $0.node == index }) {

@@ -393,7 +393,8 @@ extension Document {
   public func mismatch(in text: SourceBuffer, applying changes: [DataChange] = [], limits: ParseLimits = .default) -> DataMismatch? {
     nodes.withUnsafeBufferPointer { nodes in
       values.withUnsafeBufferPointer { values in
-        var comparer = DataComparer(nodes: nodes, values: values, expected: ExpectedData(nodes, changes: changes))
+        let expected = ExpectedData(nodes, changes: changes, keyBefore: keyBeforeOpenBlockScalar(in:))
+        var comparer = DataComparer(nodes: nodes, values: values, expected: expected)
         do throws(YAMLError) {
           // After the first difference the rest is only parsed: a text that does not parse is
           // reported as such, whatever came first.

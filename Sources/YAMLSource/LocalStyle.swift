@@ -124,6 +124,87 @@ public struct LocalStyle: Sendable {
     return false
   }
 
+  /// How new collections are written inside the flow collection `container`: one entry per
+  /// line when `multiLine` (new entries go on lines of their own), with the container's
+  /// indentation step, else on one line; with the spacing after `:` and `,` of the nearest
+  /// entries that show it (no space after `:` only for `json` keys, which are quoted); with the
+  /// line break of the container's first line.
+  public func flowLayout(in container: NodeID, multiLine: Bool, json: Bool) -> FlowLayout {
+    var layout = FlowLayout.oneLine
+    layout.lineBreak = lineBreak(near: document.contentStart(container))
+    if multiLine { layout.step = flowStep(near: container) }
+    var colon: String?
+    var comma: String?
+    var current: NodeID? = container
+    while let node = current, document.isFlow(node), colon == nil || comma == nil {
+      if colon == nil { colon = colonSeparator(in: node) }
+      if comma == nil { comma = commaSeparator(in: node) }
+      current = document.parent(node)
+    }
+    if let colon, colon.hasSuffix(" ") || json { layout.colon = colon }
+    if let comma { layout.comma = comma }
+    return layout
+  }
+
+  /// The step of a multi-line flow collection: its first entry's column minus the indentation
+  /// of the line its bracket opens on; the nearest enclosing multi-line collection's when that
+  /// says nothing; then 2.
+  func flowStep(near container: NodeID) -> Int {
+    var current: NodeID? = container
+    while let node = current, document.isFlow(node) {
+      if isMultiLineFlow(node), let first = document.firstChild(node) {
+        let step = column(of: first) - indentation(ofLineContaining: document.contentStart(node))
+        if step > 0 { return step }
+      }
+      current = document.parent(node)
+    }
+    return 2
+  }
+
+  /// The column of the first byte on the line of `offset` that is not a space.
+  func indentation(ofLineContaining offset: Int) -> Int {
+    let bytes = source.bytes
+    var i = source.lineStart(containing: offset)
+    if i == 0 && source.hasBOM { i = 3 }
+    while i < bytes.count && bytes[i] == UInt8(ascii: " ") { i += 1 }
+    return source.column(of: min(i, bytes.count))
+  }
+
+  /// The text between the key and the value of the last entry of a flow mapping written on one
+  /// line (`: `, `:`, ` : `), if any entry shows it.
+  func colonSeparator(in mapping: NodeID) -> String? {
+    guard document.isMapping(mapping) else { return nil }
+    for entry in document.entries(mapping).reversed() where document.isScalar(entry.key) {
+      let between = document.range(entry.key).upperBound..<document.range(entry.value).lowerBound
+      if let text = separator(between, around: UInt8(ascii: ":")) { return text }
+    }
+    return nil
+  }
+
+  /// The text between two entries (or items) of a flow collection written on one line (`, `,
+  /// `,`), if two of them show it.
+  func commaSeparator(in container: NodeID) -> String? {
+    var child = document.firstChild(container)
+    if document.isMapping(container) { child = child.flatMap { document.nextSibling($0) } }
+    while let value = child, let next = document.nextSibling(value) {
+      if let text = separator(document.contentEnd(value)..<document.range(next).lowerBound, around: UInt8(ascii: ",")) { return text }
+      child = document.isMapping(container) ? document.nextSibling(next) : next
+    }
+    return nil
+  }
+
+  /// The bytes of `range` as a string when they are one `indicator` with at most 2 spaces on
+  /// either side (no line break, comment or tab).
+  func separator(_ range: Range<Int>, around indicator: UInt8) -> String? {
+    let bytes = source.bytes
+    guard range.lowerBound < range.upperBound, range.upperBound <= bytes.count, range.count <= 5 else { return nil }
+    let text = bytes[range]
+    guard text.filter({ $0 == indicator }).count == 1, text.allSatisfy({ $0 == indicator || $0 == UInt8(ascii: " ") }) else {
+      return nil
+    }
+    return String(decoding: text, as: UTF8.self)
+  }
+
   /// Whether a flow mapping is written as JSON (every key double-quoted).
   public func isJSONStyle(_ mapping: NodeID) -> Bool {
     let entries = document.entries(mapping)
@@ -184,5 +265,34 @@ public struct LocalStyle: Sendable {
       lastCommentEnd = lineStart
     }
     return start..<lastCommentEnd
+  }
+}
+
+/// How new flow collections are laid out: on one line (`{"a": 1, "b": 2}`), or one entry per
+/// line like a pretty-printed JSON file, each level `step` deeper, the closing bracket at the
+/// indentation of the line that opens it.
+public struct FlowLayout: Sendable, Hashable {
+  /// The indentation step of the multi-line layout; nil writes collections on one line.
+  public var step: Int?
+  /// Written between a key and its value (`: `; `:` in compact JSON).
+  public var colon: String
+  /// Written between entries on one line (`, `; `,` in compact JSON).
+  public var comma: String
+  public var lineBreak: LineBreak
+
+  public init(step: Int?, colon: String, comma: String, lineBreak: LineBreak) {
+    self.step = step
+    self.colon = colon
+    self.comma = comma
+    self.lineBreak = lineBreak
+  }
+
+  /// `{a: 1, b: 2}`.
+  public static let oneLine = FlowLayout(step: nil, colon: ": ", comma: ", ", lineBreak: .lf)
+
+  /// What follows a trailing comma before a new entry on the same line (`,` → ` x,`).
+  var afterComma: String {
+    guard let comma = comma.firstIndex(of: ",") else { return " " }
+    return String(self.comma[self.comma.index(after: comma)...])
   }
 }

@@ -186,29 +186,32 @@ public struct MappingEditor: Sendable {
     guard isEmptyFlowMapping || (document.isNull(value) && !document.hasTag(value)) else {
       throw EditRefusal("the value is not empty", at: range.lowerBound)
     }
-    if document.isFlow(parent) {
-      let json = style.isJSONStyle(parent)
-      let text = ScalarRendering.render(newValue, flow: true, json: json)
-      if isEmptyFlowMapping {
-        return [Edit(range: range, replacement: text)]
-      }
-      if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
-      return [Edit(range: range, replacement: text)]
-    }
     guard let entry = document.eachEntry(parent).first(where: { $0.value == value }) else {
       throw EditRefusal("value without key", at: range.lowerBound)
+    }
+    if document.isFlow(parent) {
+      if range.isEmpty { throw EditRefusal("empty value inside a flow mapping", at: range.lowerBound) }
+      // In a multi-line mapping the new collection is laid out like it, closing at its key's column.
+      let json = style.isJSONStyle(parent)
+      let layout = style.flowLayout(in: parent, multiLine: style.isMultiLineFlow(parent), json: json)
+      let text = ScalarRendering.render(newValue, json: json, layout: layout, indent: style.column(of: entry.key))
+      return [Edit(range: range, replacement: text)]
     }
     let keyColumn = style.column(of: entry.key)
     let step = style.indentStep(near: parent)
     var edits: [Edit] = []
     var anchorOffset = range.upperBound
     if !range.isEmpty {
-      // Delete the token and the blanks before it, keeping any comment after it.
+      // Delete the token and the blanks before it, keeping any comment after it. A token alone
+      // on its line (`resources:` then `{}` below) takes the line break before it too, so that
+      // no empty line is left and its comment moves up to the line before.
       let bytes = self.bytes
       var deleteStart = range.lowerBound
       while deleteStart > 0, bytes[deleteStart - 1] == UInt8(ascii: " ") || bytes[deleteStart - 1] == UInt8(ascii: "\t") {
         deleteStart -= 1
       }
+      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\n") { deleteStart -= 1 }
+      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\r") { deleteStart -= 1 }
       edits.append(.delete(deleteStart..<range.upperBound))
       anchorOffset = range.upperBound
     }
@@ -270,13 +273,13 @@ public struct MappingEditor: Sendable {
     // New string items take the quotes of the last existing item.
     let quote = document.lastChild(sequence).map { document.style($0) }.flatMap { $0.isQuoted ? $0 : nil } ?? .plain
     if document.isFlow(sequence) {
-      let open = document.contentStart(sequence)
-      let json = isInFlow(sequence) && LocalStyle(document).isJSONStyle(document.parent(sequence) ?? sequence)
-      let rendered = items.map { ScalarRendering.render($0, flow: true, json: json, quoteStyle: quote) }
-      guard let last = document.lastChild(sequence) else {
-        return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
+      let json = isInFlow(sequence) && style.isJSONStyle(document.parent(sequence) ?? sequence)
+      let render = { (layout: FlowLayout, indent: Int) in
+        items.map { ScalarRendering.render($0, json: json, layout: layout, indent: indent, quoteStyle: quote) }
       }
-      return try appendToFlow(rendered, container: sequence, lastValue: last, lastKey: last, close: UInt8(ascii: "]"), order: order)
+      guard let last = document.lastChild(sequence) else { return [fillEmptyFlow(sequence, json: json, render: render, order: order)] }
+      return try appendToFlow(
+        render, json: json, container: sequence, lastValue: last, lastKey: last, close: UInt8(ascii: "]"), order: order)
     }
     guard let first = document.firstChild(sequence), let last = document.lastChild(sequence) else {
       throw EditRefusal("empty block sequence", at: range.lowerBound)
@@ -324,13 +327,43 @@ public struct MappingEditor: Sendable {
     let keyColumn = style.column(of: first.key)
     let step = style.indentStep(near: mapping)
     let lines = renderBlock(entries, indent: keyColumn, step: step, sequenceIndent: style.sequenceIndent(near: mapping))
+    if let lastKey = document.keyBeforeOpenBlockScalar(in: mapping) {
+      return [insertBefore(lastKey, lines, keyColumn: keyColumn, order: order)]
+    }
     return [try insertAfterLastContent(lines, lastValue: lastValue, keyColumn: keyColumn, order: order)]
+  }
+
+  /// An insertion of `lines` (at `keyColumn`) before the entry of `key`: the order of a
+  /// mapping's keys carries no meaning, and this is the place when nothing may follow the last
+  /// entry (see `Document.keyBeforeOpenBlockScalar(in:)`). A key alone on its line gets the new
+  /// lines above it, above the comment lines at its column that introduce it; a key after `- `
+  /// gives its place to the first new line and moves to the next line, at the key column.
+  func insertBefore(_ key: NodeID, _ lines: [String], keyColumn: Int, order: Int) -> Edit {
+    let bytes = self.bytes  // one reference for the loop, not one per access
+    let keyStart = document.range(key).lowerBound
+    let lineStart = source.lineStart(containing: keyStart)
+    let lb = style.lineBreak(near: keyStart).rawValue
+    guard bytes[lineStart..<keyStart].allSatisfy({ $0 == UInt8(ascii: " ") }) else {
+      let pad = String(repeating: " ", count: keyColumn)
+      let text = lines.enumerated().map { $0.offset == 0 ? String($0.element.dropFirst(keyColumn)) : $0.element }
+      return Edit(range: keyStart..<keyStart, replacement: text.joined(separator: lb) + lb + pad, order: order)
+    }
+    var at = lineStart
+    while at > 0 {
+      let previous = source.lineStart(containing: at - 1)
+      var i = previous
+      while i < at, bytes[i] == UInt8(ascii: " ") { i += 1 }
+      guard i < at, bytes[i] == UInt8(ascii: "#"), i - previous == keyColumn else { break }
+      at = previous
+    }
+    return Edit(range: at..<at, replacement: lines.map { $0 + lb }.joined(), order: order)
   }
 
   /// An insertion of `lines` after the last value of a block collection: after its content line
   /// and any deeper comment lines, before comments at its own level; after a block scalar's end
   /// mark (keeping a keep-chomped scalar's blank lines); refused after a block scalar that ends
-  /// the file without a line break (anything appended would change its value).
+  /// the file without a line break (anything appended would change its value; a mapping takes
+  /// its new entries before its last entry instead, a list cannot).
   func insertAfterLastContent(_ lines: [String], lastValue: NodeID, keyColumn: Int, order: Int) throws(EditRefusal) -> Edit {
     let scalar = document.isScalar(lastValue) ? lastValue : deepestLastDescendant(lastValue)
     if let scalar, document.style(scalar).isBlockScalar {
@@ -528,24 +561,46 @@ public struct MappingEditor: Sendable {
       throw EditRefusal("an implicit pair in a flow sequence has no braces", at: range.lowerBound)
     }
     let json = style.isJSONStyle(mapping)
-    let rendered = entries.map {
-      ScalarRendering.renderKey($0.key, flow: true, json: json) + ": " + ScalarRendering.render($0.value, flow: true, json: json)
+    let render = { (layout: FlowLayout, indent: Int) in
+      entries.map {
+        ScalarRendering.renderKey($0.key, flow: true, json: json) + layout.colon
+          + ScalarRendering.render($0.value, json: json, layout: layout, indent: indent)
+      }
     }
     let all = document.entries(mapping)
-    guard let last = all.last else {
-      // `{}`: write inside the braces.
-      return [Edit(range: (open + 1)..<(open + 1), replacement: rendered.joined(separator: ", "), order: order)]
-    }
+    guard let last = all.last else { return [fillEmptyFlow(mapping, json: json, render: render, order: order)] }
     for entry in all where !document.isScalar(entry.key) {
       throw EditRefusal("the mapping has a complex key", at: document.range(entry.key).lowerBound)
     }
-    return try appendToFlow(rendered, container: mapping, lastValue: last.value, lastKey: last.key, close: UInt8(ascii: "}"), order: order)
+    return try appendToFlow(
+      render, json: json, container: mapping, lastValue: last.value, lastKey: last.key, close: UInt8(ascii: "}"), order: order)
+  }
+
+  /// Renders the new entries or items for a layout, given the column they start at (0 on one line).
+  typealias FlowParts = (FlowLayout, Int) -> [String]
+
+  /// An insertion inside the brackets of an empty flow collection (`{}`, `[]`): on one line, or
+  /// one part per line when the collection holding it is laid out one entry per line (a
+  /// pretty-printed JSON file), the closing bracket then at the column of its key.
+  func fillEmptyFlow(_ container: NodeID, json: Bool, render: FlowParts, order: Int) -> Edit {
+    let open = document.contentStart(container)
+    var layout = style.flowLayout(in: container, multiLine: false, json: json)
+    var indent = 0
+    if let parent = document.parent(container), document.isFlow(parent), style.isMultiLineFlow(parent),
+      open + 1 < bytes.count, bytes[open + 1] == UInt8(ascii: "}") || bytes[open + 1] == UInt8(ascii: "]")
+    {
+      layout = style.flowLayout(in: parent, multiLine: true, json: json)
+      let key = document.isMapping(parent) ? document.eachEntry(parent).first(where: { $0.value == container })?.key : nil
+      indent = style.column(of: key ?? container)
+    }
+    let parts = render(layout, indent + (layout.step ?? 0))
+    return Edit(range: (open + 1)..<(open + 1), replacement: ScalarRendering.join(parts, layout: layout, indent: indent), order: order)
   }
 
   /// Edits that add rendered entries or items after the last one of a non-empty flow collection:
   /// `, x` on one line (after a trailing comma: ` x,`); on a new line at the last entry's column
-  /// when the collection spans lines.
-  func appendToFlow(_ rendered: [String], container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
+  /// when the collection spans lines, new collections in them then one entry per line too.
+  func appendToFlow(_ render: FlowParts, json: Bool, container: NodeID, lastValue: NodeID, lastKey: NodeID, close: UInt8, order: Int)
     throws(EditRefusal) -> [Edit]
   {
     let bytes = self.bytes  // one reference for the loop, not one per access
@@ -558,15 +613,20 @@ public struct MappingEditor: Sendable {
     let lineEnd = source.lineEnd(containing: valueEnd)
     let closeOnSameLine = closingBracketOnLine(close, from: afterComma, to: lineEnd)
     if !style.isMultiLineFlow(container) || closeOnSameLine {
+      let layout = style.flowLayout(in: container, multiLine: false, json: json)
+      let rendered = render(layout, 0).joined(separator: layout.comma)
       if hasTrailingComma {
-        return [Edit(range: afterComma..<afterComma, replacement: " " + rendered.joined(separator: ", ") + ",", order: order)]
+        return [Edit(range: afterComma..<afterComma, replacement: layout.afterComma + rendered + ",", order: order)]
       }
-      return [Edit(range: valueEnd..<valueEnd, replacement: ", " + rendered.joined(separator: ", "), order: order)]
+      return [Edit(range: valueEnd..<valueEnd, replacement: layout.comma + rendered, order: order)]
     }
     // Multi-line: one entry per line at the last entry's column.
     let column = style.column(of: lastKey)
     let pad = String(repeating: " ", count: column)
     let lb = style.lineBreak(near: valueEnd)
+    var layout = style.flowLayout(in: container, multiLine: true, json: json)
+    layout.lineBreak = lb
+    let rendered = render(layout, column)
     var edits: [Edit] = []
     var lines: [String]
     if hasTrailingComma {

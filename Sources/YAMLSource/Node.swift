@@ -165,6 +165,33 @@ public final class Document: Sendable {
     }
   }
 
+  /// The last key of a block mapping whose text ends with a block scalar that ends the file
+  /// without a line break (`k: |\n  x` at the end of the file), nil for any other mapping. A
+  /// line after such a scalar would change its value (`x` would read `x\n`), so new entries of
+  /// the mapping go before this key instead of after it: the `MappingEditor` writes them there
+  /// and the data check expects them there.
+  public func keyBeforeOpenBlockScalar(in mapping: NodeID) -> NodeID? {
+    guard isMapping(mapping), isBlock(mapping) else { return nil }
+    var lastKey: NodeID?
+    var lastValue: NodeID?
+    var child = firstChild(mapping)
+    while let k = child, let v = nextSibling(k) {
+      lastKey = k
+      lastValue = v
+      child = nextSibling(v)
+    }
+    guard let lastKey, var current = lastValue else { return nil }
+    while (isMapping(current) || isSequence(current)) && isBlock(current) {
+      guard let last = lastChild(current) else { return nil }
+      current = last
+    }
+    guard isScalar(current), style(current).isBlockScalar else { return nil }
+    let end = range(current).upperBound
+    let bytes = source.bytes
+    guard end > 0, end <= bytes.count, bytes[end - 1] != UInt8(ascii: "\n"), bytes[end - 1] != UInt8(ascii: "\r") else { return nil }
+    return lastKey
+  }
+
   public func parent(_ id: NodeID) -> NodeID? {
     let p = record(id).parent
     return p < 0 ? nil : NodeID(p)

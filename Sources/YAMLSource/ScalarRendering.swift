@@ -198,13 +198,36 @@ public enum ScalarRendering {
     case .bool(let b): return b ? "true" : "false"
     case .int(let i): return String(i)
     case .string(let s): return renderString(s, flow: flow, json: json, quoteStyle: quoteStyle)
-    case .mapping(let entries):
-      if entries.isEmpty { return "{}" }
-      let inner = entries.map { renderKey($0.key, flow: true, json: json) + ": " + render($0.value, flow: true, json: json) }
-      return "{" + inner.joined(separator: ", ") + "}"
-    case .sequence(let items):
-      return "[" + items.map { render($0, flow: true, json: json) }.joined(separator: ", ") + "]"
+    case .mapping(let entries): return entries.isEmpty ? "{}" : render(value, json: json, layout: .oneLine, indent: 0)
+    case .sequence(let items): return items.isEmpty ? "[]" : render(value, json: json, layout: .oneLine, indent: 0)
     }
+  }
+
+  /// Renders a value in flow context with `layout`: collections on one line, or one entry per
+  /// line `layout.step` deeper than `indent` with the closing bracket at `indent`. Scalars as
+  /// `render(_:flow:json:quoteStyle:)`.
+  public static func render(_ value: NewValue, json: Bool, layout: FlowLayout, indent: Int, quoteStyle: NodeStyle = .plain) -> String {
+    let inner = indent + (layout.step ?? 0)
+    switch value {
+    case .mapping(let entries) where !entries.isEmpty:
+      let parts = entries.map {
+        renderKey($0.key, flow: true, json: json) + layout.colon + render($0.value, json: json, layout: layout, indent: inner)
+      }
+      return "{" + join(parts, layout: layout, indent: indent) + "}"
+    case .sequence(let items) where !items.isEmpty:
+      return "[" + join(items.map { render($0, json: json, layout: layout, indent: inner) }, layout: layout, indent: indent) + "]"
+    default:
+      return render(value, flow: true, json: json, quoteStyle: quoteStyle)
+    }
+  }
+
+  /// The entries or items of a collection between its brackets: `a, b` on one line, or each on
+  /// its own line `layout.step` deeper than `indent`, the closing bracket's line at `indent`.
+  public static func join(_ parts: [String], layout: FlowLayout, indent: Int) -> String {
+    guard let step = layout.step else { return parts.joined(separator: layout.comma) }
+    let lb = layout.lineBreak.rawValue
+    let pad = String(repeating: " ", count: indent + step)
+    return lb + parts.map { pad + $0 }.joined(separator: "," + lb) + lb + String(repeating: " ", count: indent)
   }
 
   /// Renders a mapping key.

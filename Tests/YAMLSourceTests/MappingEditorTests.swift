@@ -80,7 +80,43 @@ final class MappingEditorTests: XCTestCase {
       try insert("c: {\n  a: 1,\n  b: 2,\n}\n", at: ["c"], flag), "c: {\n  a: 1,\n  b: 2,\n  privileged: false,\n}\n")
     XCTAssertEqual(
       try insert("{\n  \"c\": {\n    \"a\": \"x\"\n  }\n}\n", at: ["c"], sc),
-      "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\"privileged\": false}\n  }\n}\n")
+      "{\n  \"c\": {\n    \"a\": \"x\",\n    \"securityContext\": {\n      \"privileged\": false\n    }\n  }\n}\n")
+  }
+
+  /// New objects and arrays in a pretty-printed JSON file (or any multi-line flow mapping) are
+  /// laid out like it: one key per line, its step, its spacing after `:`; on one line in a
+  /// one-line mapping, with its spacing after `:` and `,`.
+  func testNewCollectionsFollowTheFlowLayout() throws {
+    let nested = [NewEntry("sc", .mapping([NewEntry("drop", .sequence([.string("ALL")])), NewEntry("ro", .bool(true))]))]
+    XCTAssertEqual(
+      try insert("{\n    \"c\": {\n        \"a\": 1\n    }\n}\n", at: ["c"], nested),
+      "{\n    \"c\": {\n        \"a\": 1,\n        \"sc\": {\n            \"drop\": [\n                \"ALL\"\n            ],\n"
+        + "            \"ro\": true\n        }\n    }\n}\n")
+    XCTAssertEqual(
+      try insert("{\r\n  \"c\": {\r\n    \"a\": 1\r\n  }\r\n}\r\n", at: ["c"], sc),
+      "{\r\n  \"c\": {\r\n    \"a\": 1,\r\n    \"securityContext\": {\r\n      \"privileged\": false\r\n    }\r\n  }\r\n}\r\n")
+    // An empty object in a multi-line mapping, filled or replaced, opens on its key's line.
+    XCTAssertEqual(
+      try insert("{\n  \"a\": 1,\n  \"c\": {}\n}\n", at: ["c"], sc),
+      "{\n  \"a\": 1,\n  \"c\": {\n    \"securityContext\": {\n      \"privileged\": false\n    }\n  }\n}\n")
+    // Compact JSON and one-line flow stay on one line, with their spacing.
+    XCTAssertEqual(
+      try insert("{\"c\":{\"a\":1,\"b\":2}}", at: ["c"], nested), "{\"c\":{\"a\":1,\"b\":2,\"sc\":{\"drop\":[\"ALL\"],\"ro\":true}}}")
+    XCTAssertEqual(try insert("c: {a: 1, b: 2}\n", at: ["c"], nested), "c: {a: 1, b: 2, sc: {drop: [ALL], ro: true}}\n")
+  }
+
+  func testEmptyValueAloneOnItsLineIsReplacedWithItsLine() throws {
+    XCTAssertEqual(
+      try insert("c:\n  resources:\n    {}\n  image: x\n", at: ["c", "resources"], flag),
+      "c:\n  resources:\n    privileged: false\n  image: x\n")
+    XCTAssertEqual(
+      try insert("c:\r\n  resources:\r\n    {}   # none yet\r\n  image: x\r\n", at: ["c", "resources"], flag),
+      "c:\r\n  resources:   # none yet\r\n    privileged: false\r\n  image: x\r\n")
+    XCTAssertEqual(try insert("c:\n  resources:\n    ~", at: ["c", "resources"], flag), "c:\n  resources:\n    privileged: false")
+    // An own-line comment between the key and the value stays where it is.
+    XCTAssertEqual(
+      try insert("c:\n  resources:\n    # later\n    {}\n", at: ["c", "resources"], flag),
+      "c:\n  resources:\n    # later\n    privileged: false\n")
   }
 
   func testKeepChompedBlockScalarKeepsItsBlankLines() throws {
@@ -88,12 +124,27 @@ final class MappingEditorTests: XCTestCase {
     XCTAssertEqual(try insert(input, at: ["a"], flag), "a:\n  s: |+\n    text\n\n  privileged: false\n  # note\nb: 1\n")
   }
 
-  func testBlockScalarEndingTheFileWithoutBreakIsRefused() throws {
-    let bytes = Array("a:\n  s: |\n    text".utf8)
-    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(bytes)).first)
-    let editor = MappingEditor(doc)
-    let a = doc.resolved(try XCTUnwrap(editor.lookup(try XCTUnwrap(doc.root), "a")).value)
-    XCTAssertThrowsError(try editor.insert(flag, into: a))
+  /// A block scalar that ends the file without a line break would read differently with a line
+  /// after it: new keys go before the last entry, above the comments that introduce it.
+  func testBlockScalarEndingTheFileWithoutBreakGetsNewKeysBeforeIt() throws {
+    XCTAssertEqual(
+      try insert("a:\n  b: 1\n  # the text\n  s: |\n    text", at: ["a"], sc),
+      "a:\n  b: 1\n  securityContext:\n    privileged: false\n  # the text\n  s: |\n    text")
+    XCTAssertEqual(try insert("a:\n  b:\n    s: >-\n      text", at: ["a"], flag), "a:\n  privileged: false\n  b:\n    s: >-\n      text")
+    XCTAssertEqual(try insert("l:\n- s: |\n    text", at: ["l", 0], sc), "l:\n- securityContext:\n    privileged: false\n  s: |\n    text")
+    XCTAssertEqual(try insert("a:\r\n  s: |\r\n    text", at: ["a"], flag), "a:\r\n  privileged: false\r\n  s: |\r\n    text")
+    // With a line break the new keys still go after it.
+    XCTAssertEqual(try insert("a:\n  s: |\n    text\n", at: ["a"], flag), "a:\n  s: |\n    text\n  privileged: false\n")
+    // The data check expects the new keys before the last entry, and nowhere else.
+    let doc = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(Array("a:\n  s: |-\n    text".utf8))).first)
+    let a = doc.resolved(try XCTUnwrap(MappingEditor(doc).lookup(try XCTUnwrap(doc.root), "a")).value)
+    let change = [DataChange.appendEntries(flag, to: a)]
+    XCTAssertNil(doc.mismatch(in: SourceBuffer(Array("a:\n  privileged: false\n  s: |-\n    text".utf8)), applying: change))
+    XCTAssertNotNil(doc.mismatch(in: SourceBuffer(Array("a:\n  s: |-\n    text\n  privileged: false".utf8)), applying: change))
+    // A list item cannot move: appending to such a list is still refused.
+    let list = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(Array("l:\n- |\n  text".utf8))).first)
+    let l = list.resolved(try XCTUnwrap(MappingEditor(list).lookup(try XCTUnwrap(list.root), "l")).value)
+    XCTAssertThrowsError(try MappingEditor(list).append([.string("x")], to: l))
   }
 
   func testCRLFAndNoFinalNewline() throws {

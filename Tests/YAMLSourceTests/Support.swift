@@ -66,13 +66,16 @@ enum DataDump {
       out += "]"
     case .mapping:
       out += "{" + (doc.tag(node) ?? "")
+      // New entries go before the last key where nothing may follow the last entry.
+      let before = extra.flatMap { $0.0 == node ? doc.keyBeforeOpenBlockScalar(in: node) : nil }
       for entry in doc.entries(node) {
+        if let extra, entry.key == before { out += extra.1 }
         write(doc, entry.key, extra: extra, into: &out, depth: depth + 1)
         out += "="
         write(doc, entry.value, extra: extra, into: &out, depth: depth + 1)
         out += ","
       }
-      if let extra, extra.0 == node { out += extra.1 }
+      if let extra, extra.0 == node, before == nil { out += extra.1 }
       out += "}"
     }
   }

@@ -116,6 +116,8 @@ struct RunAsNonRoot: Pass {
     var userBlocked: String?
     // Containers whose Windows user makes runAsNonRoot refuse to start them (see windowsBlocker).
     var windowsBlocked: String?
+    // Containers compliant through runAsNonRoot alone: they run as their image's own user.
+    var keptImageUser: [ContainerView] = []
     let podNonRootNode = context.value(pod.spec, Self.nonRootPath)
     let podNonRoot = podNonRootNode.flatMap { document.bool($0) }
     let podUserNode = context.value(pod.spec, Self.userPath)
@@ -159,6 +161,7 @@ struct RunAsNonRoot: Pass {
       // Only a container that is not yet non-root is given runAsNonRoot, and only then a UID:
       // where runAsNonRoot is already true, the image runs as its own non-root user; keep it.
       let effectiveNonRoot = ownNonRoot ?? podNonRoot
+      if effectiveNonRoot == true && ownUserNode == nil && podUserNode == nil { keptImageUser.append(container) }
       guard ownNonRoot == nil, effectiveNonRoot != true else { continue }
       if identity.manual != nil {
         // Its image needs root: no pod-level value may reach it either.
@@ -169,6 +172,17 @@ struct RunAsNonRoot: Pass {
       nonRootNeeds.append((container, identity.applicability, status))
       // One manual finding per container is enough: its image needs root whatever the field.
       if ownUserNode == nil && (podUser ?? 0) == 0 && identity.manual == nil { userNeeds.append((container, identity, status)) }
+    }
+    if let first = keptImageUser.first, !pod.isWindows {
+      let names = keptImageUser.map { "'\($0.name)'" }.joined(separator: ", ")
+      drafts.append(
+        Draft(
+          message: "\(pod.label) runs \(names) as their images' own users (runAsNonRoot: true, no runAsUser)",
+          node: podNonRoot == true ? context.locate(pod.spec, Self.nonRootPath) : context.locate(first.node, Self.nonRootPath),
+          status: .unfixable(
+            reason:
+              "kept: a new runAsUser would change who a compliant process runs as; set one (\(config.minRunAsUser) or more, CKV_K8S_40) where the image allows it"
+          ), severity: .note))
     }
     drafts += podNonRootDrafts(pod, context, podNonRoot: podNonRoot, needs: nonRootNeeds, blocked: nonRootBlocked, windows: windowsBlocked)
     if pod.isWindows {
