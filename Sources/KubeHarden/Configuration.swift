@@ -46,6 +46,9 @@ public struct Configuration: Sendable {
   /// Apply unsafe fixes too (`--unsafe-fixes`, `unsafeFixes: true`): fixes that override an
   /// explicit value or that the image may not survive. Off by default: they are only shown.
   public var unsafeFixes = false
+  /// Which Pod Security Standards checks run (`--profile`, `profile:`); kubeharden's own passes
+  /// run under every profile.
+  public var profile: PodSecurityProfile = .restricted
 
   public init(
     enabledPasses: Set<String> = Set(PassRegistry.all.filter { $0.metadata.enabledByDefault }.map { $0.metadata.id }),
@@ -60,7 +63,18 @@ public struct Configuration: Sendable {
     self.baseDirectory = baseDirectory
   }
 
-  public func isEnabled(_ id: String) -> Bool { enabledPasses.contains(id) }
+  /// Whether pass `id` runs: enabled, and part of the selected Pod Security profile.
+  public func isEnabled(_ id: String) -> Bool {
+    enabledPasses.contains(id) && (PassRegistry.podSecurity[id]?.runs(under: profile) ?? true)
+  }
+
+  /// Parses a profile setting.
+  public static func profile(_ text: String, key: String) throws(ConfigurationError) -> PodSecurityProfile {
+    guard let profile = PodSecurityProfile(rawValue: text) else {
+      throw ConfigurationError("\(key): '\(text)' is not a Pod Security profile (baseline or restricted)")
+    }
+    return profile
+  }
 
   /// Checks values that are only wrong together.
   public func validate() throws(ConfigurationError) {
@@ -115,6 +129,7 @@ public struct Configuration: Sendable {
   /// tmpEmptyDir: true    # read-only-root-filesystem also mounts an emptyDir at /tmp
   /// unsafeFixes: true    # apply unsafe fixes too (as --unsafe-fixes)
   /// minRunAsUser: 10000  # explicit UIDs below it are a note
+  /// profile: restricted  # Pod Security checks to run: baseline or restricted
   /// images:              # add or override image profiles (schema of Data/image-profiles.yaml)
   ///   - {name: registry.example.com/team/app, user: app, uid: 1500, writablePaths: [/var/cache/app]}
   /// ```
@@ -127,7 +142,7 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images"]
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images", "profile"]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -150,6 +165,8 @@ public struct Configuration: Sendable {
         }
       case "runAsUser":
         runAsUser = try Configuration.uid(document.string(value) ?? "", key: "\(path): runAsUser")
+      case "profile":
+        profile = try Configuration.profile(document.string(value) ?? "", key: "\(path): profile")
       case "minRunAsUser":
         minRunAsUser = try Configuration.uid(document.string(value) ?? "", key: "\(path): minRunAsUser")
       case "images":

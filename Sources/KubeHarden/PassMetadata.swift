@@ -40,6 +40,44 @@ public enum Reference: Sendable, Hashable {
   }
 }
 
+/// A Pod Security Standards profile: which Pod Security checks run (`--profile`, config `profile:`).
+///
+/// `restricted` runs every check; `baseline` runs the baseline checks only. A pass whose baseline
+/// check the restricted profile replaces with a separate pass (`hostPathVolumes` by
+/// `restrictedVolumes`) runs only under `baseline`; passes that implement both checks of a pair
+/// (`procMount`/`procMount_restricted`, `capabilities_baseline`/`capabilities_restricted`,
+/// the two seccomp checks) read the profile (pod-security-admission `OverrideCheckIDs`).
+public enum PodSecurityProfile: String, Sendable, Hashable, CaseIterable, Comparable {
+  case baseline, restricted
+
+  public static func < (a: Self, b: Self) -> Bool { a == .baseline && b == .restricted }
+}
+
+/// Where a pass stands in the Pod Security Standards: its profile and the checks of the Pod
+/// Security Admission library (`latest` policy) that it implements.
+public struct PodSecurity: Sendable, Hashable {
+  /// The lowest profile that contains the checks.
+  public var profile: PodSecurityProfile
+  /// The pod-security-admission check ids (`hostNamespaces`, `seccompProfile_restricted`, ...).
+  public var checks: [String]
+  /// Under the restricted profile this pass is replaced by a stricter one (PSA `OverrideCheckIDs`).
+  public var replacedInRestricted: Bool
+
+  public init(_ profile: PodSecurityProfile, checks: [String], replacedInRestricted: Bool = false) {
+    self.profile = profile
+    self.checks = checks
+    self.replacedInRestricted = replacedInRestricted
+  }
+
+  /// Whether the pass runs when `selected` is the configured profile.
+  public func runs(under selected: PodSecurityProfile) -> Bool {
+    profile <= selected && !(replacedInRestricted && selected == .restricted)
+  }
+
+  /// `baseline (hostNamespaces)`.
+  public var label: String { "\(profile.rawValue) (\(checks.joined(separator: ", ")))" }
+}
+
 /// A configuration key that a pass reads, for `explain` and the docs.
 public struct ConfigKey: Sendable, Hashable {
   public var key: String
@@ -95,6 +133,9 @@ public struct PassMetadata: Sendable {
   public var references: [Reference]
   public var configKeys: [ConfigKey]
   public var enabledByDefault: Bool
+  /// The Pod Security Standards checks the pass implements; `nil` for kubeharden's own passes
+  /// (read-only root, resources), which run under every profile.
+  public var podSecurity: PodSecurity?
   /// Examples that must trigger a finding, each with the expected fixed text.
   public var triggering: [PassExample]
   /// Examples that must not trigger a finding.
@@ -104,18 +145,19 @@ public struct PassMetadata: Sendable {
   public var markdownRow: String {
     var labels: [String] = []
     for reference in references where !labels.contains(reference.shortLabel) { labels.append(reference.shortLabel) }
-    return "| `\(id)` | \(title) | \(enabledByDefault ? "yes" : "no") | \(labels.joined(separator: ", ")) |"
+    let profile = podSecurity?.profile.rawValue ?? "-"
+    return "| `\(id)` | \(title) | \(enabledByDefault ? "yes" : "no") | \(profile) | \(labels.joined(separator: ", ")) |"
   }
 
   /// The README's table of passes.
   public static func markdownTable(_ all: [PassMetadata]) -> String {
-    (["| id | title | on by default | references |", "| --- | --- | --- | --- |"] + all.map(\.markdownRow))
+    (["| id | title | on by default | profile | references |", "| --- | --- | --- | --- | --- |"] + all.map(\.markdownRow))
       .joined(separator: "\n") + "\n"
   }
 
   public init(
     id: String, title: String, severity: Severity = .warning, rationale: String, fixDescription: String, applicability: String,
-    references: [Reference], configKeys: [ConfigKey] = [], enabledByDefault: Bool = true,
+    references: [Reference], configKeys: [ConfigKey] = [], enabledByDefault: Bool = true, podSecurity: PodSecurity? = nil,
     triggering: [PassExample], nonTriggering: [PassExample]
   ) {
     self.id = id
@@ -127,6 +169,7 @@ public struct PassMetadata: Sendable {
     self.references = references
     self.configKeys = configKeys
     self.enabledByDefault = enabledByDefault
+    self.podSecurity = podSecurity
     self.triggering = triggering
     self.nonTriggering = nonTriggering
   }
@@ -136,7 +179,8 @@ extension PassMetadata {
   /// Everything `kubeharden explain` prints, from the metadata alone.
   public var explanation: String {
     var text = "\(id): \(title)\n"
-    text += "Severity: \(severity.rawValue); on by default: \(enabledByDefault ? "yes" : "no")\n\n"
+    text += "Severity: \(severity.rawValue); on by default: \(enabledByDefault ? "yes" : "no")\n"
+    text += "Pod Security profile: \(podSecurity.map { $0.label } ?? "none (kubeharden's own; runs under every profile)")\n\n"
     text += "Why:\n  \(rationale)\n\nWhat it writes:\n  \(fixDescription)\n"
     text += "\nSafe, unsafe and manual (fix applies safe fixes; --unsafe-fixes also the unsafe ones):\n  \(applicability)\n"
     if !configKeys.isEmpty {

@@ -10,7 +10,22 @@ public enum PassRegistry {
     SeccompProfile(),
     DropCapabilities(),
     PrivilegedWorkload(),
+    HostNamespaces(),
+    HostPathVolumes(),
+    HostPorts(),
+    AddedCapabilities(),
+    ProcMount(),
+    AppArmorProfile(),
+    SELinuxOptions(),
+    Sysctls(),
+    WindowsHostProcess(),
+    HostProbesAndLifecycle(),
+    RestrictedVolumeTypes(),
   ]
+
+  /// The Pod Security standing of each pass, by id, read once (`Configuration.isEnabled` asks it per file).
+  static let podSecurity: [String: PodSecurity] = Dictionary(
+    all.compactMap { pass in pass.metadata.podSecurity.map { (pass.metadata.id, $0) } }, uniquingKeysWith: { a, _ in a })
 
   public static var metadata: [PassMetadata] { all.map { $0.metadata } }
 

@@ -37,7 +37,9 @@ public struct ReportTool: Sendable, Hashable {
 /// finding has `passId`, `severity`, `message`, `path`, `title`, `helpUri`, `start`/`end`
 /// (`line`, `column` in Unicode scalars, 1-based; `offset` in bytes), `fixable`, `status`
 /// (`kind`: fixable, exempted or manual; `reason`, `location`), `applicability` (`safe`, `unsafe`,
-/// `manual`, or `null` when exempted) and `fix` (`title`, `applicability`, `edits`), or `null` for
+/// `manual`, or `null` when exempted), `podSecurity` (`profile`, `checks`: the Pod Security
+/// Standards profile and PSA check ids of the pass, `null` for kubeharden's own passes) and `fix`
+/// (`title`, `applicability`, `edits`), or `null` for
 /// what is absent. An unsafe fix is listed even when `fix` does not apply it (no
 /// `--unsafe-fixes`); its edits are against the original file.
 /// An edit has `byteOffset`, `byteLength`, `start`, `end` (locations in the original file) and
@@ -99,6 +101,7 @@ public enum JSONReport {
       "start": locationObject(finding.start), "end": locationObject(finding.end),
       "fixable": finding.status.isFixable, "status": status, "fix": fix,
       "applicability": finding.applicability?.rawValue ?? NSNull(),
+      "podSecurity": rule?.podSecurity.map { ["profile": $0.profile.rawValue, "checks": $0.checks] as [String: Any] } ?? NSNull(),
     ]
   }
 

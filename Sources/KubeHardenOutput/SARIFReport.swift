@@ -89,8 +89,19 @@ public enum SARIFReport {
       "help": ["text": text, "markdown": markdown],
       "helpUri": helpURI,
       "defaultConfiguration": ["level": level(rule.severity), "enabled": rule.enabledByDefault],
-      "properties": ["tags": tags(rule), "security-severity": securitySeverity(rule.severity)],
+      "properties": properties(rule),
     ]
+  }
+
+  /// A rule's tags and severity, and for a Pod Security check its profile and PSA check ids
+  /// (`podSecurityProfile`, `podSecurityChecks`).
+  static func properties(_ rule: PassMetadata) -> [String: Any] {
+    var properties: [String: Any] = ["tags": tags(rule), "security-severity": securitySeverity(rule.severity)]
+    if let podSecurity = rule.podSecurity {
+      properties["podSecurityProfile"] = podSecurity.profile.rawValue
+      properties["podSecurityChecks"] = podSecurity.checks
+    }
+    return properties
   }
 
   static func tags(_ rule: PassMetadata) -> [String] {

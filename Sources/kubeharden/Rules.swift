@@ -3,7 +3,7 @@ import KubeHarden
 
 /// `kubeharden rules`: the passes, from their metadata.
 struct Rules: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List the fix passes: id, title, on by default.")
+  static let configuration = CommandConfiguration(abstract: "List the fix passes: id, on by default, Pod Security profile, title.")
 
   @Flag(help: "Print the passes as the Markdown table used in the README.")
   var markdown = false
@@ -24,7 +24,8 @@ struct Rules: ParsableCommand {
     let width = metadata.map { $0.id.count }.max() ?? 0
     var text = ""
     for meta in metadata {
-      text += meta.id.padding(width) + "  " + (meta.enabledByDefault ? "on " : "off") + "  " + meta.title + "\n"
+      let profile = (meta.podSecurity?.profile.rawValue ?? "-").padding("restricted".count)
+      text += meta.id.padding(width) + "  " + (meta.enabledByDefault ? "on " : "off") + "  " + profile + "  " + meta.title + "\n"
     }
     CLI.writeStdout(text)
   }

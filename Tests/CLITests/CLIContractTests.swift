@@ -77,6 +77,24 @@ final class CLIContractTests: XCTestCase {
     XCTAssertTrue(text.contains("CIS"), text)
   }
 
+  func testProfileSelectsThePodSecurityChecks() {
+    let rules = String(decoding: run(["rules"]).stdout, as: UTF8.self).nonEmptyLines
+    XCTAssertTrue(rules.contains { $0.hasPrefix("host-path-volumes ") && $0.contains(" baseline ") }, rules.joined(separator: "\n"))
+    XCTAssertTrue(rules.contains { $0.hasPrefix("resource-limits ") && $0.contains(" - ") }, rules.joined(separator: "\n"))
+    let pod = Array("apiVersion: v1\nkind: Pod\nspec:\n  volumes:\n  - name: logs\n    hostPath: {path: /var/log}\n  containers:\n  - name: web\n".utf8)
+    let restricted = String(decoding: run(["check", "--format", "json", "-"], stdin: pod).stdout, as: UTF8.self)
+    XCTAssertTrue(restricted.contains("\"restricted-volume-types\""), restricted)
+    XCTAssertFalse(restricted.contains("\"host-path-volumes\""), restricted)
+    let baseline = run(["check", "--profile", "baseline", "--format", "json", "-"], stdin: pod)
+    XCTAssertEqual(baseline.status, 1, baseline.stderr)
+    let text = String(decoding: baseline.stdout, as: UTF8.self)
+    XCTAssertTrue(text.contains("\"host-path-volumes\""), text)
+    XCTAssertFalse(text.contains("\"run-as-non-root\""), "restricted checks do not run under baseline: \(text)")
+    let bad = run(["check", "--profile", "strict", "-"], stdin: pod)
+    XCTAssertEqual(bad.status, 64)
+    XCTAssertTrue(bad.stderr.contains("'strict' is not a Pod Security profile"), bad.stderr)
+  }
+
   func testExplainUnknownPassIsAUsageError() {
     let result = run(["explain", "bogus"])
     XCTAssertEqual(result.status, 64)

@@ -720,3 +720,31 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(TextReport.summary([], changed: 0), "kubeharden: 0 files, 0 would change; 0 findings, 0 exempted, 0 errors\n")
   }
 }
+
+/// The Pod Security check a finding belongs to, in the JSON report and the SARIF rules.
+final class PodSecurityReportTests: XCTestCase {
+  func testJSONAndSARIFNameThePodSecurityCheck() throws {
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: true\n  containers:\n  - name: web\n"
+    let report = Pipeline(configuration: Configuration()).process(path: "pod.yaml", bytes: Array(text.utf8))
+    let tool = ReportTool(version: "1.0.0", informationURI: "https://example.org/kubeharden")
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(JSONReport.render([report], rules: PassRegistry.metadata, tool: tool).utf8)) as? [String: Any])
+    let findings = try XCTUnwrap((json["files"] as? [[String: Any]])?.first?["findings"] as? [[String: Any]])
+    let host = try XCTUnwrap(findings.first { $0["passId"] as? String == "host-namespaces" })
+    let podSecurity = try XCTUnwrap(host["podSecurity"] as? [String: Any])
+    XCTAssertEqual(podSecurity["profile"] as? String, "baseline")
+    XCTAssertEqual(podSecurity["checks"] as? [String], ["hostNamespaces"])
+    let limits = try XCTUnwrap(findings.first { $0["passId"] as? String == "resource-limits" })
+    XCTAssertTrue(limits["podSecurity"] is NSNull, "kubeharden's own passes belong to no Pod Security check")
+
+    let sarif = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(SARIFReport.render([report], rules: PassRegistry.metadata, tool: tool).utf8)) as? [String: Any])
+    let runs = try XCTUnwrap(sarif["runs"] as? [[String: Any]])
+    let driver = try XCTUnwrap((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    let rules = try XCTUnwrap(driver["rules"] as? [[String: Any]])
+    let rule = try XCTUnwrap(rules.first { $0["id"] as? String == "restricted-volume-types" })
+    let properties = try XCTUnwrap(rule["properties"] as? [String: Any])
+    XCTAssertEqual(properties["podSecurityProfile"] as? String, "restricted")
+    XCTAssertEqual(properties["podSecurityChecks"] as? [String], ["restrictedVolumes"])
+  }
+}

@@ -78,4 +78,30 @@ final class ConfigurationTests: XCTestCase {
     XCTAssertTrue(out.contains("runAsUser: 20000"), out)
     XCTAssertTrue(out.contains("cpu: \"1\""), out)
   }
+
+  func testProfileSelectsThePodSecurityChecks() throws {
+    var c = Configuration()
+    XCTAssertEqual(c.profile, .restricted)
+    XCTAssertTrue(c.isEnabled("restricted-volume-types"))
+    XCTAssertFalse(c.isEnabled("host-path-volumes"), "restricted replaces hostPathVolumes with restrictedVolumes")
+    XCTAssertTrue(c.isEnabled("added-capabilities"), "added-capabilities checks capabilities_restricted's add list")
+    try c.apply(configFile: Array("profile: baseline\n".utf8), path: ".kubeharden.yaml")
+    XCTAssertEqual(c.profile, .baseline)
+    for id in ["run-as-non-root", "no-privilege-escalation", "drop-capabilities", "restricted-volume-types"] {
+      XCTAssertFalse(c.isEnabled(id), id)
+    }
+    for id in ["host-path-volumes", "added-capabilities", "no-privileged", "seccomp-profile", "read-only-root-filesystem", "resource-limits"] {
+      XCTAssertTrue(c.isEnabled(id), id)
+    }
+    XCTAssertThrowsError(try c.apply(configFile: Array("profile: strict\n".utf8), path: ".kubeharden.yaml")) { error in
+      XCTAssertTrue("\(error)".contains("'strict' is not a Pod Security profile"), "\(error)")
+    }
+    // Under baseline a pod with no seccomp profile passes; Unconfined is still reported.
+    let bare = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
+    var seccomp = Configuration(enabledPasses: ["seccomp-profile"])
+    seccomp.profile = .baseline
+    XCTAssertTrue(Pipeline(configuration: seccomp).process(path: "p.yaml", bytes: Array(bare.utf8)).findings.isEmpty)
+    let unconfined = bare + "  securityContext:\n    seccompProfile: {type: Unconfined}\n"
+    XCTAssertEqual(Pipeline(configuration: seccomp).process(path: "p.yaml", bytes: Array(unconfined.utf8)).findings.count, 1)
+  }
 }

@@ -10,6 +10,8 @@ final class PassExampleTests: XCTestCase {
   func pipeline(only id: String, unsafeFixes: Bool = false) -> Pipeline {
     var configuration = Configuration(enabledPasses: [id])
     configuration.unsafeFixes = unsafeFixes
+    // A pass that the restricted profile replaces runs under baseline only.
+    if let podSecurity = PassRegistry.podSecurity[id], !podSecurity.runs(under: .restricted) { configuration.profile = .baseline }
     return Pipeline(configuration: configuration)
   }
 
@@ -105,7 +107,19 @@ final class PassExampleTests: XCTestCase {
       XCTAssertFalse(meta.fixDescription.isEmpty)
       XCTAssertFalse(meta.applicability.isEmpty, "\(meta.id): no applicability rules for explain")
       XCTAssertTrue(meta.references.contains(.owasp("K01")), meta.id)
-      XCTAssertTrue(meta.references.contains { if case .checkov = $0 { return true } else { return false } }, meta.id)
+      // A scanner check or a Pod Security control: every pass cites what it implements.
+      XCTAssertTrue(
+        meta.references.contains {
+          switch $0 {
+          case .checkov, .pss: return true
+          default: return false
+          }
+        }, meta.id)
+      // A pass that implements Pod Security checks cites the control and names the PSA check ids.
+      if let podSecurity = meta.podSecurity {
+        XCTAssertFalse(podSecurity.checks.isEmpty, meta.id)
+        XCTAssertTrue(meta.references.contains { if case .pss = $0 { return true } else { return false } }, meta.id)
+      }
     }
   }
 }

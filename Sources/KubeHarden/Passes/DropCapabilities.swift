@@ -27,6 +27,7 @@ struct DropCapabilities: Pass {
     references: [
       .owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28"),
     ],
+    podSecurity: PodSecurity(.restricted, checks: ["capabilities_restricted"]),
     triggering: [
       PassExample(
         PassExample.barePod,

@@ -25,6 +25,7 @@ struct NoPrivilegeEscalation: Pass {
       (privileged-workload).
       """,
     references: [.owasp("K01"), .pss("Privilege Escalation", profile: "Restricted"), .cis("5.2.6"), .checkov("CKV_K8S_20")],
+    podSecurity: PodSecurity(.restricted, checks: ["allowPrivilegeEscalation"]),
     triggering: [
       PassExample(
         PassExample.barePod,

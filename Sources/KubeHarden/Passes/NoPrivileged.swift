@@ -21,6 +21,7 @@ struct NoPrivileged: Pass {
       (privileged-workload), get nothing, not even with --unsafe-fixes.
       """,
     references: [.owasp("K01"), .pss("Privileged Containers", profile: "Baseline"), .cis("5.2.2"), .checkov("CKV_K8S_16")],
+    podSecurity: PodSecurity(.baseline, checks: ["privileged"]),
     triggering: [
       PassExample(
         """

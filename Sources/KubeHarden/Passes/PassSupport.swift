@@ -1,5 +1,13 @@
 import YAMLSource
 
+/// Why a container's privileges are left alone (`PodEvidence.needsPrivileges`), for messages.
+enum NodeAgent {
+  static func reason(_ container: ContainerView, _ context: PassContext) -> String {
+    let items = context.evidence.needsPrivileges(container)
+    return "\(context.describe(Array(items.prefix(2)))): a node agent cannot be made unprivileged by an edit (see privileged-workload)"
+  }
+}
+
 /// Fields the API server rejects on a Windows pod (`spec.os.name: windows`).
 enum WindowsRules {
   static func skipped(_ field: String, _ pod: PodSpecView, node: NodeID) -> Draft {
@@ -41,7 +49,16 @@ extension Pass {
         drafts.append(WindowsRules.skipped(field, pod, node: node))
         continue
       }
-      guard let applicability = context.evidence.applicability(forNewSettingOn: container) else { continue }
+      guard let applicability = context.evidence.applicability(forNewSettingOn: container) else {
+        // A node agent keeps its settings, but an explicit insecure value is still reported.
+        if current != nil {
+          drafts.append(
+            Draft(
+              message: problem(container, current), node: node,
+              status: .unfixable(reason: "kept: \(NodeAgent.reason(container, context))")))
+        }
+        continue
+      }
       var status: FindingStatus = .fixable
       if let reason = container.sharedReason { status = .unfixable(reason: reason) }
       if let reason = blocker(container) { status = .unfixable(reason: reason) }

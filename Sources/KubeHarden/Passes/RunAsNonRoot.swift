@@ -49,6 +49,7 @@ struct RunAsNonRoot: Pass {
       ConfigKey(key: "minRunAsUser", flag: nil, summary: "explicit UIDs below it are reported as a note (default 10000, checkov CKV_K8S_40)"),
       ConfigKey(key: "images", flag: nil, summary: "image profiles added to or replacing the built-in ones (Data/image-profiles.yaml)"),
     ],
+    podSecurity: PodSecurity(.restricted, checks: ["runAsNonRoot", "runAsUser"]),
     triggering: [
       PassExample(
         PassExample.barePod,
@@ -102,9 +103,12 @@ struct RunAsNonRoot: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    // A pod that uses the host gets no identity setting at all (privileged-workload says why).
-    guard context.evidence.hostAccess.isEmpty else { return [] }
     let document = context.document
+    // A pod that uses the host gets no identity setting at all (privileged-workload says why);
+    // an explicit root setting is still reported.
+    guard context.evidence.hostAccess.isEmpty else {
+      return explicitRoot(of: [(pod.label + "'s pod", pod.spec, nil)] + pod.containers.map { ($0.label, $0.node, $0) }, context)
+    }
     let config = context.configuration
     var drafts: [Draft] = []
     // What the containers need, and whether a new pod-level value would reach a container that
@@ -129,6 +133,7 @@ struct RunAsNonRoot: Pass {
         let reason = "\(container.label) \(first.what): a pod-level value would reach it"
         if ownNonRoot == nil { nonRootBlocked = nonRootBlocked ?? reason }
         if ownUserNode == nil { userBlocked = userBlocked ?? reason }
+        drafts += explicitRoot(of: [(container.label, container.node, container)], context)
         continue
       }
       var status: FindingStatus = container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable
@@ -188,6 +193,23 @@ struct RunAsNonRoot: Pass {
       if !userNeeds.isEmpty && podUserNode == nil { drafts.append(WindowsRules.skipped("runAsUser", pod, node: pod.specKey ?? pod.spec)) }
     } else {
       drafts += podUserDrafts(pod, context, podUser: podUser, podUserNode: podUserNode, needs: userNeeds, blocked: userBlocked)
+    }
+    return drafts
+  }
+
+  /// The explicit `runAsUser: 0` / `runAsNonRoot: false` of a node agent (a pod that uses the
+  /// host, or a container with powerful capabilities): manual findings (kept).
+  func explicitRoot(of places: [(label: String, base: NodeID, container: ContainerView?)], _ context: PassContext) -> [Draft] {
+    let document = context.document
+    var drafts: [Draft] = []
+    for (label, base, container) in places {
+      let reason = container.map { "kept: \(NodeAgent.reason($0, context))" } ?? "kept: the pod uses the host (see privileged-workload)"
+      if let node = context.value(base, Self.userPath), document.integer(node) == 0 {
+        drafts.append(Draft(message: "\(label) runs as UID 0", node: node, status: .unfixable(reason: reason), severity: .error))
+      }
+      if let node = context.value(base, Self.nonRootPath), document.bool(node) == false {
+        drafts.append(Draft(message: "\(label) sets runAsNonRoot: false", node: node, status: .unfixable(reason: reason), severity: .error))
+      }
     }
     return drafts
   }

@@ -26,6 +26,7 @@ struct SeccompProfile: Pass {
       them) and Windows pods.
       """,
     references: [.owasp("K01"), .pss("Seccomp", profile: "Restricted"), .checkov("CKV_K8S_31")],
+    podSecurity: PodSecurity(.baseline, checks: ["seccompProfile_baseline", "seccompProfile_restricted"]),
     triggering: [
       PassExample(
         PassExample.barePod,
@@ -114,7 +115,8 @@ struct SeccompProfile: Pass {
             status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
             requirements: [Requirement(base: container.node, path: path, value: .string("RuntimeDefault"))],
             fixTitle: "Set seccompProfile.type: RuntimeDefault", applicability: .unsafe))
-      } else if type == nil && !Self.allowed.contains(podType ?? "") {
+      } else if type == nil && !Self.allowed.contains(podType ?? "") && context.configuration.profile == .restricted {
+        // Only the restricted profile requires a profile; baseline forbids only Unconfined.
         podNeeded = true
       }
     }

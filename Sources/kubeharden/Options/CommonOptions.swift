@@ -39,6 +39,9 @@ struct CommonOptions: ParsableArguments {
   @Flag(help: "Apply unsafe fixes too: those that override an explicit value or that the image may not survive (check and diff show them either way).")
   var unsafeFixes = false
 
+  @Option(name: .long, help: "The Pod Security Standards checks to run: baseline or restricted (default restricted).")
+  var profile: String?
+
   @Flag(name: .shortAndLong, help: "No summary or progress on standard error.")
   var quiet = false
 
@@ -57,6 +60,7 @@ struct CommonOptions: ParsableArguments {
     if let memoryLimit { configuration.resources.memoryLimit = try Configuration.quantity(memoryLimit, key: "--memory-limit") }
     if let tmpEmptydir { configuration.tmpEmptyDir = tmpEmptydir }
     if unsafeFixes { configuration.unsafeFixes = true }
+    if let profile { configuration.profile = try Configuration.profile(profile, key: "--profile") }
     try configuration.validate()
   }
 
