@@ -64,6 +64,16 @@ final class CorpusPropertyTests: XCTestCase {
   static let replaceableKeys: Set<String> = [
     "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "runAsNonRoot", "runAsUser", "type",
   ]
+  /// What a non-empty edit replaces: the removed text (trimmed), the key of the scalar it
+  /// replaces (if it replaces one), and whether that text is an empty value (`{}`, `~`, `null`).
+  static func replaced(_ edit: Edit, in bytes: [UInt8], documents: [Document]) -> (String, String?, Bool) {
+    let removed = String(decoding: bytes[edit.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let doc = documents.first { $0.range.contains(edit.range.lowerBound) }
+    let node = doc.flatMap { d in d.allNodes.first { d.isScalar($0) && d.range($0) == edit.range } }
+    let key = node.flatMap { n in doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } } }
+    return (removed, key, ["{}", "~", "null", "Null", "NULL"].contains(removed))
+  }
+
   /// Keys under which fixes write (the emptyDirs of a read-only root among them).
   static let writtenKeys: Set<String> = ["securityContext", "resources", "volumeMounts", "volumes"]
 
@@ -86,11 +96,7 @@ final class CorpusPropertyTests: XCTestCase {
       unsafeApplied += report.findings.filter { $0.fix?.applicability == .unsafe && $0.status.isFixable }.count
       let before = try YAMLParser.parse(SourceBuffer(bytes))
       for edit in report.edits where !edit.range.isEmpty {
-        let removed = String(decoding: bytes[edit.range], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        let doc = before.first { $0.range.contains(edit.range.lowerBound) }
-        let node = doc.flatMap { d in d.allNodes.first { d.isScalar($0) && d.range($0) == edit.range } }
-        let key = node.flatMap { n in doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } } }
-        let isEmptyToken = ["{}", "~", "null", "Null", "NULL"].contains(removed)
+        let (removed, key, isEmptyToken) = Self.replaced(edit, in: bytes, documents: before)
         XCTAssertTrue(isEmptyToken || key.map(Self.replaceableKeys.contains) == true, "\(name): unexpected edit of '\(removed)'")
       }
       let again = pipeline.process(path: name, bytes: report.fixed)
@@ -144,11 +150,7 @@ final class CorpusPropertyTests: XCTestCase {
       }
       // Every edit only inserts, or replaces a security scalar, or removes an empty value token.
       for edit in report.edits where !edit.range.isEmpty {
-        let removed = String(decoding: bytes[edit.range], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        let doc = before.first { $0.range.contains(edit.range.lowerBound) }
-        let node = doc.flatMap { d in d.allNodes.first { d.isScalar($0) && d.range($0) == edit.range } }
-        let key = node.flatMap { n in doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } } }
-        let isEmptyToken = ["{}", "~", "null", "Null", "NULL"].contains(removed)
+        let (removed, key, isEmptyToken) = Self.replaced(edit, in: bytes, documents: before)
         // By default an explicit value is the workload's choice: only empty values are replaced.
         XCTAssertTrue(isEmptyToken, "\(name): an explicit value '\(removed)' of '\(key ?? "?")' was changed without --unsafe-fixes")
       }
