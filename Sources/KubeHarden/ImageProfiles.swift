@@ -46,9 +46,22 @@ public struct ImageProfile: Sendable, Hashable {
 /// The image profiles in force: the built-in data, then `.kubeharden.yaml` `images:` entries,
 /// which replace built-in entries of the same name and tag glob.
 public struct ImageCatalog: Sendable {
-  public private(set) var entries: [ImageProfile]
+  public private(set) var entries: [ImageProfile] {
+    didSet { index = Self.index(entries) }
+  }
+  /// Entry positions by repository name: a lookup per container must not scan every entry.
+  private var index: [String: [Int]]
 
-  public init(entries: [ImageProfile] = []) { self.entries = entries }
+  public init(entries: [ImageProfile] = []) {
+    self.entries = entries
+    self.index = Self.index(entries)
+  }
+
+  static func index(_ entries: [ImageProfile]) -> [String: [Int]] {
+    var index: [String: [Int]] = [:]
+    for (position, entry) in entries.enumerated() { index[entry.name, default: []].append(position) }
+    return index
+  }
 
   /// The profiles shipped with kubeharden (`Data/image-profiles.yaml`, embedded at build time).
   public static let builtIn: ImageCatalog = {
@@ -68,8 +81,9 @@ public struct ImageCatalog: Sendable {
   /// entry whose tag glob matches beats the plain entry of the repository.
   public func profile(for image: String) -> ImageProfile? {
     let reference = ImageReference(image)
+    guard let positions = index[reference.repository] else { return nil }
     var plain: ImageProfile?
-    for entry in entries where entry.name == reference.repository {
+    for entry in positions.lazy.map({ entries[$0] }) {
       if let glob = entry.tags {
         if let tag = reference.tag, Glob.matches(glob, tag) { return entry }
       } else if plain == nil {
@@ -177,23 +191,32 @@ struct ImageReference {
   var tag: String?
 
   init(_ reference: String) {
-    var text = Substring(reference)
-    if let at = text.firstIndex(of: "@") { text = text[..<at] }
-    var components = text.split(separator: "/", omittingEmptySubsequences: false)
-    // A first component with a dot or a port, or `localhost`, is a registry (as docker parses it).
-    if components.count > 1, let first = components.first, first.contains(".") || first.contains(":") || first == "localhost" {
-      components.removeFirst()
-    }
-    var tag: String?
-    if var last = components.popLast() {
-      if let colon = last.lastIndex(of: ":") {
-        tag = String(last[last.index(after: colon)...])
-        last = last[..<colon]
+    // On bytes, once per container: cut the digest, the registry (a first component with a dot
+    // or a port, or `localhost`, as docker parses it), the tag after the last slash, `library/`.
+    let bytes = Array(reference.utf8)
+    var end = bytes.firstIndex(of: UInt8(ascii: "@")) ?? bytes.count
+    var start = 0
+    if let slash = bytes[..<end].firstIndex(of: UInt8(ascii: "/")) {
+      let first = bytes[..<slash]
+      if first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":")) || first.elementsEqual("localhost".utf8) {
+        start = slash + 1
       }
-      components.append(last)
     }
-    if components.count > 1 && components.first == "library" { components.removeFirst() }
-    repository = components.joined(separator: "/").lowercased()
+    let lastSlash = bytes[start..<end].lastIndex(of: UInt8(ascii: "/")) ?? start - 1
+    var tag: String?
+    if let colon = bytes[(lastSlash + 1)..<end].lastIndex(of: UInt8(ascii: ":")) {
+      tag = String(decoding: bytes[(colon + 1)..<end], as: UTF8.self)
+      end = colon
+    }
+    let library = "library/".utf8
+    if end - start > library.count && bytes[start..<(start + library.count)].elementsEqual(library) { start += library.count }
+    var name = bytes[start..<end]
+    var lowered: [UInt8]?
+    if name.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+      lowered = name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+    }
+    if let lowered { name = lowered[...] }
+    repository = String(decoding: name, as: UTF8.self)
     self.tag = tag
   }
 }
