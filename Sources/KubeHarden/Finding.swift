@@ -135,13 +135,7 @@ public struct FindingCounts: Sendable, Hashable {
   /// Unsafe fixes not applied, all passes.
   public var unsafe: Int { unsafeByPass.values.reduce(0, +) }
 
-  public mutating func add(_ finding: Finding, applied: Bool = true) {
-    if finding.status.isFixable && finding.fix?.applicability == .unsafe && !applied {
-      unsafeByPass[finding.passID, default: 0] += 1
-    } else {
-      add(passID: finding.passID, status: finding.status)
-    }
-  }
+  public mutating func add(_ finding: Finding) { add(passID: finding.passID, status: finding.status) }
 
   public mutating func add(passID: String, status: FindingStatus) {
     switch status {

@@ -71,10 +71,12 @@ public struct ImageCatalog: Sendable {
 
   /// Adds `other`'s entries, replacing those with the same name and tag glob.
   public mutating func merge(_ other: ImageCatalog) {
+    var merged = entries
     for entry in other.entries {
-      entries.removeAll { $0.name == entry.name && $0.tags == entry.tags }
-      entries.append(entry)
+      merged.removeAll { $0.name == entry.name && $0.tags == entry.tags }
+      merged.append(entry)
     }
+    entries = merged  // indexed once
   }
 
   /// The profile for an image reference (`docker.io/library/postgres:16-alpine@sha256:...`): an

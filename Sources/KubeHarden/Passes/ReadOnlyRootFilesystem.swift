@@ -134,25 +134,16 @@ struct ReadOnlyRootFilesystem: Pass {
   /// The emptyDir volume for a path: `kubeharden-tmp` for `/tmp`, `kubeharden-var-run-postgresql`
   /// for `/var/run/postgresql` (a DNS-1123 label: lower-case letters, digits, `-`, 63 at most).
   static func volumeName(_ path: String) -> String {
-    var name = "kubeharden"
+    var name = Array("kubeharden".utf8)
     for byte in path.lowercased().utf8 {
-      let c = Character(Unicode.Scalar(byte))
-      let keep = (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-      if keep {
-        name.append(c)
-      } else if !name.hasSuffix("-") {
-        name.append("-")
+      if (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) {
+        name.append(byte)
+      } else if name.last != UInt8(ascii: "-") {
+        name.append(UInt8(ascii: "-"))
       }
     }
-    while name.hasSuffix("-") { name.removeLast() }
-    return String(name.prefix(63)).trimmingTrailingDashes()
-  }
-}
-
-extension String {
-  fileprivate func trimmingTrailingDashes() -> String {
-    var s = self
-    while s.hasSuffix("-") { s.removeLast() }
-    return s
+    var label = name.prefix(63)
+    while label.last == UInt8(ascii: "-") { label.removeLast() }
+    return String(decoding: label, as: UTF8.self)
   }
 }
