@@ -37,26 +37,28 @@ public struct PodEvidence: Sendable {
 
   public init() {}
 
-  public init(pod: PodSpecView, editor: MappingEditor, images catalog: ImageCatalog) {
+  /// `keys`: the rarely written keys of the pod's document (`DocumentKeys`); what is not
+  /// written there is not looked up.
+  public init(pod: PodSpecView, editor: MappingEditor, images catalog: ImageCatalog, keys: DocumentKeys = .all) {
     let document = editor.document
     func value(_ base: NodeID, _ path: [String]) -> NodeID? { editor.value(at: path, in: base) }
     func isTrue(_ base: NodeID, _ path: [String]) -> NodeID? {
       guard let node = value(base, path), document.bool(node) == true else { return nil }
       return node
     }
-    for field in ["hostNetwork", "hostPID", "hostIPC"] {
+    for (field, key) in [("hostNetwork", DocumentKeys.hostNetwork), ("hostPID", .hostPID), ("hostIPC", .hostIPC)] where keys.contains(key) {
       if let node = isTrue(pod.spec, [field]) { hostAccess.append(Item(what: "\(field): true", node: node)) }
     }
     // A Windows HostProcess container runs on the host itself (as the pod or a container says).
-    if let node = isTrue(pod.spec, WorkloadLocator.hostProcessPath) {
+    if keys.contains(.hostProcess), let node = isTrue(pod.spec, WorkloadLocator.hostProcessPath) {
       hostAccess.append(Item(what: "windowsOptions.hostProcess: true", node: node))
     }
-    for container in pod.containers {
+    for container in pod.containers where keys.contains(.hostProcess) {
       if let node = isTrue(container.node, WorkloadLocator.hostProcessPath) {
         hostAccess.append(Item(what: "\(container.label) sets windowsOptions.hostProcess: true", node: node))
       }
     }
-    if let volumes = value(pod.spec, ["volumes"]) {
+    if keys.contains(.hostPath), let volumes = value(pod.spec, ["volumes"]) {
       for item in document.items(volumes) {
         let volume = document.resolved(item)
         guard let hostPath = editor.lookup(volume, "hostPath") else { continue }
@@ -74,7 +76,7 @@ public struct PodEvidence: Sendable {
     }
     for container in pod.containers {
       let node = container.node
-      if let add = value(node, ["securityContext", "capabilities", "add"]) {
+      if keys.contains(.capabilities), let add = value(node, ["securityContext", "capabilities", "add"]) {
         for item in document.items(add) {
           let item = document.resolved(item)
           guard let name = document.string(item) else { continue }

@@ -63,18 +63,25 @@ public struct PassContext: Sendable {
   /// What the pod's manifest says it needs (host access, capabilities, explicit choices, images).
   public let evidence: PodEvidence
   let locations: Locations
+  /// The rarely written keys that occur in the document (`.all` when not indexed).
+  let keys: DocumentKeys
   public var document: Document { editor.document }
 
   init(
     configuration: Configuration, editor: MappingEditor, exemptions: Exemptions, evidence: PodEvidence = PodEvidence(),
-    locations: Locations = Locations(nil)
+    locations: Locations = Locations(nil), keys: DocumentKeys = .all
   ) {
     self.configuration = configuration
     self.editor = editor
     self.exemptions = exemptions
     self.evidence = evidence
     self.locations = locations
+    self.keys = keys
   }
+
+  /// Whether any of `keys` may be written in the document: when not, a pass that reads only
+  /// those keys has nothing to find and skips its lookups.
+  public func mentions(_ keys: DocumentKeys) -> Bool { !self.keys.isDisjoint(with: keys) }
 
   /// `line:col` of a node, for messages that point at other places (`?` when lines are not
   /// counted, as in `fix`, which keeps no messages).

@@ -95,11 +95,12 @@ public struct Pipeline: Sendable {
           let table = lines!
           var drafts: [Planner.Input] = []
           drafts.reserveCapacity(16)
+          let keys = DocumentKeys(document)
           for pod in pods {
             let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
-            let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images)
+            let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images, keys: keys)
             let context = PassContext(
-              configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: table)
+              configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: table, keys: keys)
             for (pass, id, severity) in passes {
               for var draft in pass.check(pod, context: context) {
                 if !exemptions.isEmpty {

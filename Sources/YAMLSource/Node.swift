@@ -266,6 +266,20 @@ public final class Document: Sendable {
     return current
   }
 
+  /// Calls `body` with the decoded value of every scalar of the document, in document order
+  /// (keys and values alike; an alias's target once, where it is written). One pass over the
+  /// node records, no copies: for readers that ask "is this word written anywhere?" once per
+  /// document instead of looking it up in every mapping.
+  public func forEachScalarValue(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    nodes.withUnsafeBufferPointer { records in
+      values.withUnsafeBufferPointer { v in
+        for r in records where r.kind == .scalar {
+          body(UnsafeBufferPointer(rebasing: v[Int(r.value)..<Int(r.value) + Int(r.valueLength)]))
+        }
+      }
+    }
+  }
+
   /// The scalar's value bytes, as decoded by libyaml.
   public func valueBytes(_ id: NodeID) -> ArraySlice<UInt8> {
     let r = record(id)

@@ -46,6 +46,7 @@ struct AddedCapabilities: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.capabilities) else { return [] }
     let restricted = context.configuration.profile == .restricted
     // The restricted check exempts Windows pods (`spec.os.name: windows`, policy ≥ 1.25).
     if restricted && context.string(pod.spec, ["os", "name"]) == "windows" { return [] }

@@ -51,6 +51,7 @@ struct AppArmorProfile: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions([.appArmorProfile, .appArmorAnnotation]) else { return [] }
     var drafts: [Draft] = []
     let path = ["securityContext", "appArmorProfile"]
     var bases: [(NodeID, String, String?)] = [(pod.spec, "\(pod.label) (pod level)", pod.sharedReason)]

@@ -36,7 +36,8 @@ struct HostNamespaces: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    ["hostNetwork", "hostPID", "hostIPC"].compactMap { field in
+    guard context.mentions(.hostNamespaces) else { return [] }
+    return ["hostNetwork", "hostPID", "hostIPC"].compactMap { field in
       guard context.bool(pod.spec, [field]) == true else { return nil }
       return .manual(
         "\(pod.label) sets \(field): true (Pod Security baseline: host namespaces)", at: context.locate(pod.spec, [field]),

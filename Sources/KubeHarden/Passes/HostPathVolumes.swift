@@ -46,7 +46,8 @@ struct HostPathVolumes: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    context.volumes(pod).compactMap { volume in
+    guard context.mentions(.hostPath) else { return [] }
+    return context.volumes(pod).compactMap { volume in
       guard let source = volume.sources.first(where: { context.document.string($0.key) == "hostPath" }) else { return nil }
       let path = context.string(context.document.resolved(source.value), ["path"]) ?? ""
       return .manual(

@@ -27,6 +27,7 @@ struct HostPorts: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.hostPort) else { return [] }
     var drafts: [Draft] = []
     for container in pod.containers {
       for port in context.items(container.node, ["ports"]) where context.document.isMapping(port) {

@@ -35,12 +35,15 @@ struct HostProbesAndLifecycle: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.host) else { return [] }
     var drafts: [Draft] = []
     for container in pod.containers {
       for handler in Self.handlers {
+        // Most containers have a probe or two and no lifecycle: one lookup per handler.
+        guard let node = context.mapping(container.node, handler) else { continue }
         for action in ["httpGet", "tcpSocket"] {
+          guard let host = context.string(node, [action, "host"]), !host.isEmpty else { continue }
           let path = handler + [action, "host"]
-          guard let host = context.string(container.node, path), !host.isEmpty else { continue }
           let field = path.joined(separator: ".")
           drafts.append(
             .manual(

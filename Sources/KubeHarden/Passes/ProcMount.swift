@@ -38,6 +38,7 @@ struct ProcMount: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.procMount) else { return [] }
     // Baseline relaxes the check for user namespace pods; restricted does not.
     if context.configuration.profile == .baseline && context.isUserNamespacePod(pod) { return [] }
     let path = ["securityContext", "procMount"]

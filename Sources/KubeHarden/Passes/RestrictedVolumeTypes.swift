@@ -40,7 +40,8 @@ struct RestrictedVolumeTypes: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    context.volumes(pod).compactMap { volume in
+    guard context.mentions(.volumes) else { return [] }
+    return context.volumes(pod).compactMap { volume in
       // A source key with a null value is no source (the decoded volume has it nil).
       let sources = volume.sources.filter { !context.document.isNull(context.document.resolved($0.value)) }
       let names = sources.compactMap { context.document.string($0.key) }

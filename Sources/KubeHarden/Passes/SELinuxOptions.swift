@@ -35,6 +35,7 @@ struct SELinuxOptions: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.seLinuxOptions) else { return [] }
     var drafts: [Draft] = []
     let path = ["securityContext", "seLinuxOptions"]
     var bases: [(NodeID, String)] = [(pod.spec, "\(pod.label) (pod level)")]

@@ -43,7 +43,8 @@ struct Sysctls: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
-    context.items(pod.spec, ["securityContext", "sysctls"]).compactMap { sysctl in
+    guard context.mentions(.sysctls) else { return [] }
+    return context.items(pod.spec, ["securityContext", "sysctls"]).compactMap { sysctl in
       guard context.document.isMapping(sysctl) else { return nil }
       let name = context.string(sysctl, ["name"]) ?? ""
       guard !Self.allowed.contains(name) else { return nil }

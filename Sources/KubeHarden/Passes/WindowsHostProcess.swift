@@ -29,6 +29,7 @@ struct WindowsHostProcess: Pass {
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
+    guard context.mentions(.hostProcess) else { return [] }
     let path = WorkloadLocator.hostProcessPath
     var bases: [(NodeID, String)] = [(pod.spec, "\(pod.label) (pod level)")]
     for container in pod.containers { bases.append((container.node, container.label)) }
