@@ -29,6 +29,9 @@ public struct DocumentKeys: OptionSet, Sendable {
   public static let seLinuxOptions = DocumentKeys(rawValue: 1 << 11)
   public static let sysctls = DocumentKeys(rawValue: 1 << 12)
   public static let volumes = DocumentKeys(rawValue: 1 << 13)
+  /// A legacy seccomp annotation key (`seccomp.security.alpha.kubernetes.io/pod`,
+  /// `container.seccomp.security.alpha.kubernetes.io/<container>`).
+  public static let seccompAnnotation = DocumentKeys(rawValue: 1 << 14)
 
   /// Every key: what a context without a document index answers (nothing is skipped).
   public static let all = DocumentKeys(rawValue: .max)
@@ -45,7 +48,12 @@ public struct DocumentKeys: OptionSet, Sendable {
     return list.map { (Array($0.0.utf8), $0.1) }
   }()
 
-  static let appArmorPrefix = Array(AppArmorProfile.annotationPrefix.utf8)
+  /// Keys found by their start (annotation keys longer than every word).
+  static let prefixes: [(prefix: [UInt8], key: DocumentKeys)] = [
+    (Array(AppArmorProfile.annotationPrefix.utf8), .appArmorAnnotation),
+    (Array(SeccompProfile.podAnnotation.utf8), .seccompAnnotation),
+    (Array(SeccompProfile.containerAnnotationPrefix.utf8), .seccompAnnotation),
+  ]
 
   /// The words by length (index = byte count), so a scalar is compared only with words as long.
   static let byLength: [[(word: [UInt8], key: DocumentKeys)]] = {
@@ -58,15 +66,17 @@ public struct DocumentKeys: OptionSet, Sendable {
   public init(_ document: Document) {
     var found: UInt32 = 0
     let table = Self.byLength
-    let prefix = Self.appArmorPrefix
+    let prefixes = Self.prefixes
     document.forEachScalarValue { value in
       let count = value.count
       if count < table.count {
         for entry in table[count] where entry.word.withUnsafeBufferPointer({ $0.elementsEqual(value) }) {
           found |= entry.key.rawValue
         }
-      } else if count > prefix.count && value[0] == prefix[0] && value.starts(with: prefix) {
-        found |= DocumentKeys.appArmorAnnotation.rawValue
+      } else {
+        for entry in prefixes where count >= entry.prefix.count && value[0] == entry.prefix[0] && value.starts(with: entry.prefix) {
+          found |= entry.key.rawValue
+        }
       }
     }
     self.init(rawValue: found)

@@ -5,7 +5,8 @@ import YAMLSource
 /// Finding: neither the pod nor every container sets `seccompProfile.type` to `RuntimeDefault`
 /// or `Localhost`, or one of them sets `Unconfined`.
 /// Fix: set the pod's `securityContext.seccompProfile.type: RuntimeDefault`; replace an explicit
-/// `Unconfined` (pod or container) with `RuntimeDefault`. Not written on Windows pods.
+/// `Unconfined` (pod or container) with `RuntimeDefault`; add the field equivalent to a legacy
+/// seccomp annotation (and change an `unconfined` one with it). Not written on Windows pods.
 struct SeccompProfile: Pass {
   static let allowed: Set<String> = ["RuntimeDefault", "Localhost"]
 
@@ -18,12 +19,16 @@ struct SeccompProfile: Pass {
       """,
     fixDescription: """
       Sets `securityContext.seccompProfile.type: RuntimeDefault` at pod level unless the pod or every \
-      container already uses RuntimeDefault or Localhost, and replaces an explicit `Unconfined`.
+      container already uses RuntimeDefault or Localhost, and replaces an explicit `Unconfined`. Where a \
+      legacy `seccomp.security.alpha.kubernetes.io` annotation chooses the profile, writes the field \
+      that says the same (the kubelet reads only the field since Kubernetes 1.27).
       """,
     applicability: """
-      Safe: RuntimeDefault at pod level where no profile is set. Unsafe: replacing an explicit \
-      Unconfined. Manual: legacy seccomp annotations (the API server rejects fields that disagree with \
-      them) and Windows pods.
+      Safe: RuntimeDefault at pod level where no profile is set, and the field equivalent to a legacy \
+      seccomp annotation (`runtime/default`, `localhost/<profile>`). Unsafe: replacing an explicit \
+      Unconfined, in a field or in a legacy annotation (the annotation and the field change together: \
+      the API server rejects them when they disagree). Manual: an annotation that disagrees with its \
+      field, and Windows pods.
       """,
     references: [.owasp("K01"), .pss("Seccomp", profile: "Restricted"), .checkov("CKV_K8S_31")],
     podSecurity: PodSecurity(.baseline, checks: ["seccompProfile_baseline", "seccompProfile_restricted"]),
@@ -66,8 +71,49 @@ struct SeccompProfile: Pass {
                 seccompProfile:
                   type: RuntimeDefault  # debugging
           """, applicability: .unsafe),
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          annotations:
+            seccomp.security.alpha.kubernetes.io/pod: runtime/default
+        spec:
+          containers:
+          - name: web
+            image: registry.example.com/web:1.0
+        """,
+        fixed: """
+          apiVersion: v1
+          kind: Pod
+          metadata:
+            annotations:
+              seccomp.security.alpha.kubernetes.io/pod: runtime/default
+          spec:
+            containers:
+            - name: web
+              image: registry.example.com/web:1.0
+            securityContext:
+              seccompProfile:
+                type: RuntimeDefault
+          """),
     ],
     nonTriggering: [
+      PassExample(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          annotations:
+            container.seccomp.security.alpha.kubernetes.io/web: localhost/profiles/web.json
+        spec:
+          containers:
+          - name: web
+            securityContext:
+              seccompProfile:
+                type: Localhost
+                localhostProfile: profiles/web.json
+        """),
       PassExample(
         """
         apiVersion: v1
@@ -87,26 +133,28 @@ struct SeccompProfile: Pass {
     let podType = context.value(pod.spec, path).flatMap { context.document.string($0) }
     let specNode = pod.specKey ?? pod.spec
     var drafts: [Draft] = []
-    // The API server rejects a pod whose legacy seccomp annotations and fields disagree: where
-    // annotations are used, the fix is a migration a person must make.
-    if let annotation = legacyAnnotation(pod, context: context) {
-      return [
-        Draft(
-          message: "\(pod.label) sets its seccomp profile with the legacy annotation \(context.document.string(annotation) ?? "")",
-          node: annotation,
-          status: .unfixable(
-            reason:
-              "the API server rejects seccompProfile fields that disagree with the legacy annotations; replace the annotations with securityContext.seccompProfile by hand"
-          ),
-          severity: .warning)
-      ]
-    }
     if pod.isWindows {
       if podType == nil { drafts.append(WindowsRules.skipped("seccompProfile", pod, node: specNode)) }
       return drafts
     }
+    // A level (the pod, a container) with a legacy annotation gets the field equivalent to it, or
+    // a finding where they disagree (`match`), and nothing else: the API server rejects a pod
+    // whose annotation and field disagree, so no other fix may change that field alone.
+    let legacy = legacyAnnotations(pod, context: context)
+    let podAnnotation = legacy.first { $0.container == nil }
+    if let podAnnotation,
+      let draft = match(podAnnotation, base: pod.spec, label: "\(pod.label) (pod level)", shared: pod.sharedReason, context: context)
+    {
+      drafts.append(draft)
+    }
     var podNeeded = false
     for container in pod.containers {
+      if let annotation = legacy.first(where: { $0.container == container.name }) {
+        if let draft = match(annotation, base: container.node, label: container.label, shared: container.sharedReason, context: context) {
+          drafts.append(draft)
+        }
+        continue
+      }
       let type = context.value(container.node, path).flatMap { context.document.string($0) }
       if type == "Unconfined" {
         drafts.append(
@@ -115,11 +163,12 @@ struct SeccompProfile: Pass {
             status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
             requirements: [Requirement(base: container.node, path: path, value: .string("RuntimeDefault"))],
             fixTitle: "Set seccompProfile.type: RuntimeDefault", applicability: .unsafe))
-      } else if type == nil && !Self.allowed.contains(podType ?? "") && context.configuration.profile == .restricted {
+      } else if type == nil && podAnnotation == nil && !Self.allowed.contains(podType ?? "") && context.configuration.profile == .restricted {
         // Only the restricted profile requires a profile; baseline forbids only Unconfined.
         podNeeded = true
       }
     }
+    guard podAnnotation == nil else { return drafts }
     if podType == "Unconfined" || (podNeeded && podType == nil) || (podNeeded && !Self.allowed.contains(podType ?? "")) {
       drafts.append(
         Draft(
@@ -133,12 +182,98 @@ struct SeccompProfile: Pass {
     return drafts
   }
 
-  /// A `seccomp.security.alpha.kubernetes.io/pod` or `container.seccomp.security.alpha.kubernetes.io/<name>`
-  /// annotation key on the workload or its pod template.
-  func legacyAnnotation(_ pod: PodSpecView, context: PassContext) -> NodeID? {
-    pod.annotations(context.editor).first { entry in
-      guard let key = context.document.string(entry.key) else { return false }
-      return key == "seccomp.security.alpha.kubernetes.io/pod" || key.hasPrefix("container.seccomp.security.alpha.kubernetes.io/")
-    }?.key
+  /// A legacy seccomp annotation of the pod's own metadata: `seccomp.security.alpha.kubernetes.io/pod`
+  /// (`container` nil) or `container.seccomp.security.alpha.kubernetes.io/<container>`.
+  struct LegacyAnnotation {
+    var key: NodeID
+    var value: NodeID
+    var name: String
+    var container: String?
+    var annotations: NodeID
+  }
+
+  static let podAnnotation = "seccomp.security.alpha.kubernetes.io/pod"
+  static let containerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/"
+
+  func legacyAnnotations(_ pod: PodSpecView, context: PassContext) -> [LegacyAnnotation] {
+    guard context.mentions(.seccompAnnotation), let annotations = context.podAnnotations(pod) else { return [] }
+    return context.document.entries(annotations).compactMap { entry in
+      guard let key = context.document.string(entry.key) else { return nil }
+      if key == Self.podAnnotation {
+        return LegacyAnnotation(key: entry.key, value: entry.value, name: key, container: nil, annotations: annotations)
+      }
+      guard key.hasPrefix(Self.containerAnnotationPrefix) else { return nil }
+      let container = String(key.dropFirst(Self.containerAnnotationPrefix.count))
+      return LegacyAnnotation(key: entry.key, value: entry.value, name: key, container: container, annotations: annotations)
+    }
+  }
+
+  /// The draft that makes the field at `base` agree with a legacy annotation, as the API server's
+  /// `validateSeccompAnnotationsAndFieldsMatch` (kubernetes/kubernetes
+  /// `pkg/apis/core/validation/validation.go`) requires when both are set: `runtime/default` or
+  /// `docker/default` ↔ `RuntimeDefault`, `localhost/<p>` ↔ `Localhost` with `localhostProfile: <p>`,
+  /// `unconfined` ↔ `Unconfined`. The annotations alone no longer choose a profile (Kubernetes
+  /// 1.27 removed their support: the field is what the kubelet reads), and the Pod Security
+  /// Admission library reads only the fields from policy 1.19 on (`check_seccompProfile_baseline.go`).
+  /// nil when the field already agrees.
+  func match(_ annotation: LegacyAnnotation, base: NodeID, label: String, shared: String?, context: PassContext) -> Draft? {
+    let document = context.document
+    let node = document.resolved(annotation.value)
+    let value = document.isScalar(node) ? document.string(node) ?? "" : ""
+    let type = context.string(base, ["securityContext", "seccompProfile", "type"])
+    let profile = context.string(base, ["securityContext", "seccompProfile", "localhostProfile"])
+    let status: FindingStatus = shared.map { .unfixable(reason: $0) } ?? .fixable
+    let field = ["securityContext", "seccompProfile"]
+    let message = "\(label) sets its seccomp profile with the legacy annotation \(annotation.name): \(value)"
+    if let type {
+      let agrees: Bool
+      switch type {
+      case "RuntimeDefault": agrees = value == "runtime/default" || value == "docker/default"
+      case "Localhost": agrees = value.hasPrefix("localhost/") && profile == String(value.dropFirst("localhost/".count))
+      case "Unconfined": agrees = value == "unconfined"
+      default: agrees = false
+      }
+      if agrees && type != "Unconfined" { return nil }
+      if agrees && document.isScalar(annotation.value) {
+        return Draft(
+          message: "\(message) and seccompProfile.type Unconfined", node: annotation.key, status: status,
+          requirements: [
+            Requirement(base: annotation.annotations, path: [annotation.name], value: .string("runtime/default")),
+            Requirement(base: base, path: field + ["type"], value: .string("RuntimeDefault")),
+          ],
+          fixTitle: "Set the annotation to runtime/default and seccompProfile.type: RuntimeDefault", applicability: .unsafe)
+      }
+      if agrees { return .manual(message, at: annotation.key, remedy: "set the annotation and seccompProfile.type to RuntimeDefault together") }
+      return .manual(
+        "\(message), which disagrees with its seccompProfile.type \(type)", at: annotation.key,
+        remedy: "the API server rejects a pod whose seccomp annotation and field disagree; remove the annotation and keep the field you mean")
+    }
+    switch value {
+    case "runtime/default", "docker/default":
+      return Draft(
+        message: message, node: annotation.key, status: status,
+        requirements: [Requirement(base: base, path: field + ["type"], value: .string("RuntimeDefault"))],
+        fixTitle: "Set seccompProfile.type: RuntimeDefault, as the annotation says")
+    case let value where value.hasPrefix("localhost/") && value.count > "localhost/".count:
+      return Draft(
+        message: message, node: annotation.key, status: status,
+        requirements: [
+          Requirement(base: base, path: field + ["type"], value: .string("Localhost")),
+          Requirement(base: base, path: field + ["localhostProfile"], value: .string(String(value.dropFirst("localhost/".count)))),
+        ],
+        fixTitle: "Set seccompProfile to the annotation's Localhost profile")
+    case "unconfined" where document.isScalar(annotation.value):
+      return Draft(
+        message: "\(message) (Pod Security: seccomp)", node: annotation.key, status: status,
+        requirements: [
+          Requirement(base: annotation.annotations, path: [annotation.name], value: .string("runtime/default")),
+          Requirement(base: base, path: field + ["type"], value: .string("RuntimeDefault")),
+        ],
+        fixTitle: "Set the annotation to runtime/default and seccompProfile.type: RuntimeDefault", applicability: .unsafe)
+    default:
+      return .manual(
+        message, at: annotation.key,
+        remedy: "replace the annotation with securityContext.seccompProfile (RuntimeDefault, or Localhost with a localhostProfile loaded on the nodes)")
+    }
   }
 }
