@@ -21,7 +21,8 @@ struct SeccompProfile: Pass {
       Sets `securityContext.seccompProfile.type: RuntimeDefault` at pod level unless the pod or every \
       container already uses RuntimeDefault or Localhost, and replaces an explicit `Unconfined`. Where a \
       legacy `seccomp.security.alpha.kubernetes.io` annotation chooses the profile, writes the field \
-      that says the same (the kubelet reads only the field since Kubernetes 1.27).
+      that says the same (since Kubernetes 1.25 the API server no longer copies the annotations \
+      into the fields).
       """,
     applicability: """
       Safe: RuntimeDefault at pod level where no profile is set, and the field equivalent to a legacy \
@@ -212,9 +213,12 @@ struct SeccompProfile: Pass {
   /// `validateSeccompAnnotationsAndFieldsMatch` (kubernetes/kubernetes
   /// `pkg/apis/core/validation/validation.go`) requires when both are set: `runtime/default` or
   /// `docker/default` ↔ `RuntimeDefault`, `localhost/<p>` ↔ `Localhost` with `localhostProfile: <p>`,
-  /// `unconfined` ↔ `Unconfined`. The annotations alone no longer choose a profile (Kubernetes
-  /// 1.27 removed their support: the field is what the kubelet reads), and the Pod Security
-  /// Admission library reads only the fields from policy 1.19 on (`check_seccompProfile_baseline.go`).
+  /// `unconfined` ↔ `Unconfined`. The annotations are deprecated since seccomp went GA in 1.19
+  /// (KEP 135, kubernetes/enhancements `keps/sig-node/135-seccomp`), and since 1.25 the API server
+  /// no longer copies them into the fields (kubernetes/kubernetes "Partly remove support for
+  /// seccomp annotations", KEP 135's removal step): the field is what carries the profile, and the
+  /// Pod Security Admission library reads only the fields from policy 1.19 on
+  /// (`policy/check_seccompProfile_baseline.go`).
   /// nil when the field already agrees.
   func match(_ annotation: LegacyAnnotation, base: NodeID, label: String, shared: String?, context: PassContext) -> Draft? {
     let document = context.document
