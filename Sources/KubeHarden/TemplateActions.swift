@@ -46,7 +46,9 @@ struct TemplateActions {
   }
 
   static let helmObjects: [[UInt8]] = ["Values", "Release", "Chart", "Capabilities", "Template", "Files"].map { Array($0.utf8) }
-  static let helmFunctions: [[UInt8]] = ["include", "tpl", "required", "lookup", "toYaml", "fromYaml", "nindent", "indent"].map { Array($0.utf8) }
+  static let helmFunctions: [[UInt8]] = ["include", "tpl", "required", "lookup", "toYaml", "fromYaml", "nindent", "indent"].map {
+    Array($0.utf8)
+  }
 
   /// Whether the action text `range` (between `{{` and `}}`) names a Helm built-in object or
   /// calls a Helm function (string literals inside the action are skipped).
