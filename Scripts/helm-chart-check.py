@@ -481,6 +481,23 @@ def cmd_selftest(args) -> int:
         ("fix fails", lambda chart: (2, "x.yaml:1:1: error: boom"), {"fix", "leftover"}, None),
     ]
     failures = 0
+    # The split is Helm's (releaseutil.SplitManifests): `---# comment` splits (cert-manager's
+    # templates render it), a `---` inside a line does not split, and a separator right after
+    # another one's trailing blank lines stays in the document (the first match's `\s*` took
+    # the line break the second needs). Go's regexp picks the match a backtracking engine
+    # would (pkg.go.dev/regexp: leftmost, then "the one that a backtracking implementation
+    # would have chosen"), as Python's re does.
+    splits = [
+        ("a: 1\n---# c\nb: 2\n", ["a: 1", "# c\nb: 2"]),
+        ("\n---\n\n---\na: x---y\n  \n---   \n", ["---\na: x---y"]),
+        ("a: 1\n---\n\nb: 2\n---\n", ["a: 1", "b: 2"]),
+        ("---\n# Source: t\nkind: Pod\n", ["# Source: t\nkind: Pod"]),
+    ]
+    for text, expected in splits:
+        got = render.split_manifests(text)
+        ok = got == expected
+        failures += not ok
+        print("%s split %-40r -> %r" % ("ok  " if ok else "FAIL", text, got))
     with tempfile.TemporaryDirectory(prefix="kubeharden-selftest-") as scratch:
         for name, fixer, expected, with_schema in cases:
             root = os.path.join(scratch, "case-%d" % len(os.listdir(scratch)))
@@ -501,7 +518,8 @@ def cmd_selftest(args) -> int:
             if not ok:
                 for check, text in result["violations"]:
                     print("      [%s] %s" % (check, text))
-    print("helm-chart-check selftest: %d of %d cases %s" % (len(cases) - failures, len(cases),
+    total = len(cases) + len(splits)
+    print("helm-chart-check selftest: %d of %d cases %s" % (total - failures, total,
                                                            "passed" if not failures else "passed; FAILED"))
     return 1 if failures else 0
 
