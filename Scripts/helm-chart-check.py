@@ -374,6 +374,13 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps(results, indent=2, default=list))
     print_table(results)
+    print("\nper rendered workload, before the fix (fixable/unsafe/manual):")
+    for r in results:
+        for workload, c in (r.get("per_workload") or {}).items():
+            print("  %-28s %-60s %s" % (r["chart"], workload, fmt(c)))
+    for r in results:
+        if r.get("manual_left"):
+            print("%s: manual left after the fix: %s" % (r["chart"], ", ".join(r["manual_left"])))
     failed = [r for r in results if r["violations"]]
     for r in failed:
         print("\n%s: %d violations" % (r["chart"], len(r["violations"])))
