@@ -11,13 +11,17 @@ import YAMLSource
 /// wherever the action sits (quoted or not):
 /// - the built-in objects `.Values`, `.Release`, `.Chart`, `.Capabilities`, `.Template`, `.Files`
 ///   (https://helm.sh/docs/chart_template_guide/builtin_objects/);
-/// - the functions Helm adds to Go templates and Sprig: `include`, `tpl`, `required`, `lookup`,
-///   `toYaml`, `fromYaml` (helm/helm `pkg/engine/funcs.go`, `funcMap()`; the late-bound
-///   `include` and `tpl` are set in `pkg/engine/engine.go`), and Sprig's `indent`/`nindent`,
-///   which charts pipe `toYaml` through and which the other template languages do not offer
-///   (Prometheus: https://prometheus.io/docs/prometheus/latest/configuration/template_reference/;
-///   Alertmanager: https://prometheus.io/docs/alerting/latest/notifications/; Argo Workflows writes
-///   Sprig as `{{=sprig.indent(...)}}`, a qualified name, not a bare word).
+/// - the functions only Helm adds to Go templates: `include`, `tpl`, `required`, `lookup`
+///   (helm/helm `pkg/engine/funcs.go` `funcMap()` and `pkg/engine/engine.go`, where the
+///   late-bound `include` and `tpl` are set). Not Sprig's `indent`/`nindent` nor `toYaml`,
+///   however common in charts: Argo CD ApplicationSets (`goTemplate: true`) expand Go templates
+///   with Sprig in their own strings
+///   (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/GoTemplate/), and
+///   other template hosts add a `toYaml` of their own
+///   (https://go-vela.github.io/docs/templates/tutorials/go/functions/).
+/// Prometheus (https://prometheus.io/docs/prometheus/latest/configuration/template_reference/)
+/// and Alertmanager (https://prometheus.io/docs/alerting/latest/notifications/) templates offer
+/// none of these names; Argo Workflows' `{{inputs.parameters.x}}` is no Go template at all.
 /// Control actions and trim markers (`{{- if`, `{{ end }}`) are no such mark: Alertmanager
 /// templates use them too. A template built only from those fails the YAML parse or leaves
 /// template text where YAML structure is, which `Pipeline.rejectTemplates` finds.
@@ -46,9 +50,7 @@ struct TemplateActions {
   }
 
   static let helmObjects: [[UInt8]] = ["Values", "Release", "Chart", "Capabilities", "Template", "Files"].map { Array($0.utf8) }
-  static let helmFunctions: [[UInt8]] = ["include", "tpl", "required", "lookup", "toYaml", "fromYaml", "nindent", "indent"].map {
-    Array($0.utf8)
-  }
+  static let helmFunctions: [[UInt8]] = ["include", "tpl", "required", "lookup"].map { Array($0.utf8) }
 
   /// Whether the action text `range` (between `{{` and `}}`) names a Helm built-in object or
   /// calls a Helm function (string literals inside the action are skipped).

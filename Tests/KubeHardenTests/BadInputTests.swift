@@ -549,7 +549,7 @@ final class BadInputTests: XCTestCase {
       ("'{{ include \"web.fullname\" . }}'", "single-quoted include"),
       ("\"{{ $.Release.Name }}-app\"", "$.Release"),
       ("\"{{- .Chart.AppVersion -}}\"", "trim markers around .Chart"),
-      ("\"{{ toYaml $x | nindent 2 }}\"", "toYaml"),
+      ("\"{{ required \\\"image\\\" $x }}\"", "required"),
       ("\"{{ tpl $v . }}\"", "tpl"),
     ] {
       let quoted = Self.insecurePod.replacingOccurrences(of: "image: nginx", with: "image: \(action)")
@@ -676,6 +676,34 @@ final class BadInputTests: XCTestCase {
 
       """
     assertUnchanged(workflow, "Argo Workflow")
+    // Argo CD ApplicationSets expand Go templates with Sprig (toYaml, nindent) in their strings.
+    let applicationSet = """
+      apiVersion: argoproj.io/v1alpha1
+      kind: ApplicationSet
+      metadata:
+        name: guestbook
+      spec:
+        goTemplate: true
+        generators:
+        - list:
+            elements:
+            - cluster: engineering-dev
+        template:
+          metadata:
+            name: '{{ .cluster | normalize }}-guestbook'
+          spec:
+            project: default
+            destination:
+              server: "{{ .url }}"
+        templatePatch: |
+          {{- if .autoSync }}
+          spec:
+            syncPolicy:
+              syncOptions: {{ toYaml .syncOptions | nindent 6 }}
+          {{- end }}
+
+      """
+    assertUnchanged(applicationSet, "ApplicationSet with goTemplate")
     // A workload with placeholders in its annotations is fixed like any other.
     let pod = Self.insecurePod.replacingOccurrences(
       of: "name: web\nspec", with: "name: web\n  annotations:\n    summary: \"{{ $labels.pod }} down\"\n    note: from {{workflow.name}}\nspec")
