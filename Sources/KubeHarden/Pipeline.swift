@@ -133,10 +133,10 @@ public struct Pipeline: Sendable {
         }
       }
     } catch {
-      // A file with template actions that is not YAML is a template that does not parse
-      // before it is rendered (`{{- if ... }}` lines, `{{ include ... | nindent 4 }}`).
-      if let templates, !error.message.hasPrefix(Pipeline.templateMessage) {
-        throw Pipeline.templateError(at: templates.first, in: source, unparsed: true)
+      // A file that is not YAML because of its template actions (`{{- if ... }}` lines,
+      // `labels: {{- include ... | nindent 4 }}`) is a template that parses once rendered.
+      if let action = templates?.structural, !error.message.hasPrefix(Pipeline.templateMessage) {
+        throw Pipeline.templateError(at: action, in: source, unparsed: true)
       }
       throw FileError(error)
     }

@@ -30,23 +30,41 @@ struct TemplateActions {
   let first: Int
   /// Offset of the first action that only a Helm template holds.
   let helm: Int?
+  /// Offset of the first action that stands where YAML structure is: first on its line
+  /// (`{{- if ... }}`) or right after a key or a sequence dash (`name: {{ ... }}`, `- {{ ... }}`,
+  /// unquoted). Only such an action explains why a file does not parse: a manifest whose
+  /// placeholders sit inside strings keeps libyaml's own error.
+  let structural: Int?
 
   /// The actions of `bytes`, or nil when it holds none (one memchr pass for almost every file).
   init?(_ bytes: [UInt8]) {
     var first: Int?
     var helm: Int?
+    var structural: Int?
     var i = 0
     let end = bytes.count
     while helm == nil, let open = bytes.templateOpen(from: i, to: end) {
       // The closing `}}`: when there is none, no later `{{` has one either.
       guard let close = bytes.templateClose(from: open + 2, to: end) else { break }
       if first == nil { first = open }
+      if structural == nil && TemplateActions.isStructural(bytes, open) { structural = open }
       if TemplateActions.isHelm(bytes, open + 2..<close) { helm = open }
       i = close + 2
     }
     guard let first else { return nil }
     self.first = first
     self.helm = helm
+    self.structural = structural
+  }
+
+  /// Whether the `{{` at `open` has only blanks before it on its line, or a `:` or `-` then blanks.
+  static func isStructural(_ bytes: [UInt8], _ open: Int) -> Bool {
+    var i = open
+    while i > 0 && (bytes[i - 1] == UInt8(ascii: " ") || bytes[i - 1] == UInt8(ascii: "\t")) { i -= 1 }
+    guard i > 0 else { return true }
+    let previous = bytes[i - 1]
+    if previous == UInt8(ascii: "\n") || previous == UInt8(ascii: "\r") { return true }
+    return i < open && (previous == UInt8(ascii: ":") || previous == UInt8(ascii: "-"))
   }
 
   static let helmObjects: [[UInt8]] = ["Values", "Release", "Chart", "Capabilities", "Template", "Files"].map { Array($0.utf8) }

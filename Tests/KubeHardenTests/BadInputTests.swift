@@ -581,9 +581,31 @@ final class BadInputTests: XCTestCase {
     XCTAssertThrowsError(try YAMLParser.parse(SourceBuffer(text)), "the case must be one libyaml refuses")
     let error = assertError(text, contains: ["template", "not YAML until it is rendered", "CHART_DIR"], line: 9, column: 1, "if $debug")
     XCTAssertFalse(error?.message.contains("did not find") ?? true, "libyaml's message is not shown: \(error?.message ?? "")")
-    // The first action is the location even when a later one is the first one libyaml trips on.
+    // The location is the first action that stands where YAML structure is, not one in a string.
     let early = text.replacingOccurrences(of: "name: web", with: "name: \"web-{{ $suffix }}\"")
-    assertError(early, contains: ["not YAML until"], line: 4, column: Self.column(of: "{{", in: early), "first action")
+    assertError(early, contains: ["not YAML until"], line: 9, column: 1, "first structural action")
+    let value = text.replacingOccurrences(of: "name: web", with: "name: {{ $name }}")
+    assertError(value, contains: ["not YAML until"], line: 4, column: 9, "unquoted action after a key")
+    // A manifest that is not YAML for another reason, its placeholders inside strings, keeps
+    // libyaml's error and location.
+    let typo = """
+      apiVersion: monitoring.coreos.com/v1
+      kind: PrometheusRule
+      metadata:
+        name: node
+      spec:
+        groups:
+        - name: node
+          rules:
+          - alert: Down
+            annotations:
+              summary: "{{ $labels.instance }} down"
+             description: x-{{ $value }}
+
+      """
+    let typoError = assertError(typo, contains: [], "typo in a PrometheusRule")
+    XCTAssertFalse(typoError?.message.contains("template") ?? true, typoError?.message ?? "")
+    XCTAssertEqual(typoError?.line, 12, typoError?.description ?? "")
     // A file that is not YAML and holds no action keeps libyaml's error.
     let noAction = text.replacingOccurrences(of: "{{- if $debug }}", with: "{ if").replacingOccurrences(of: "{{- end }}", with: "}")
     let plainError = assertError(noAction, contains: [], "no action")
