@@ -535,7 +535,8 @@ final class BadInputTests: XCTestCase {
     let inName = Self.insecurePod.replacingOccurrences(of: "name: web\nspec", with: "name: {{ .Release.Name }}\nspec")
     assertError(inName, contains: ["template"], line: 4, column: 9, "template in metadata.name")
     // A plain scalar that reads template data, with no Helm name: still a template.
-    let goTemplate = text.replacingOccurrences(of: "{{ .Values.x }}", with: "true").replacingOccurrences(of: "image: nginx", with: "image: nginx:{{ .Tag }}")
+    let goTemplate = text.replacingOccurrences(of: "{{ .Values.x }}", with: "true")
+      .replacingOccurrences(of: "image: nginx", with: "image: nginx:{{ .Tag }}")
     assertError(goTemplate, contains: ["template"], line: 10, column: Self.column(of: "nginx:{{", in: goTemplate), "plain {{ .Tag }}")
   }
 
@@ -632,8 +633,8 @@ final class BadInputTests: XCTestCase {
       guard let error = assertError(bytes, contains: ["template syntax", "CHART_DIR"], label) else { continue }
       let source = SourceBuffer(bytes)
       let line = source.text(LineTable(source).range(ofLine: error.line))
-      XCTAssertTrue(
-        String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(error.column - 1))).hasPrefix("{{"), "\(label): \(error) is not at an action")
+      let atError = String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(error.column - 1)))
+      XCTAssertTrue(atError.hasPrefix("{{"), "\(label): \(error) is not at an action")
       count += 1
     }
     XCTAssertGreaterThan(count, 250)
@@ -727,12 +728,12 @@ final class BadInputTests: XCTestCase {
       """
     assertUnchanged(applicationSet, "ApplicationSet with goTemplate")
     // A workload with placeholders in its annotations is fixed like any other.
-    let pod = Self.insecurePod.replacingOccurrences(
-      of: "name: web\nspec", with: "name: web\n  annotations:\n    summary: \"{{ $labels.pod }} down\"\n    note: from {{workflow.name}}\nspec")
+    let annotations = "  annotations:\n    summary: \"{{ $labels.pod }} down\"\n    note: from {{workflow.name}}\n"
+    let pod = Self.insecurePod.replacingOccurrences(of: "name: web\nspec", with: "name: web\n" + annotations + "spec")
     let report = process(pod)
     XCTAssertNil(report.error, "\(String(describing: report.error))")
     XCTAssertTrue(report.changed)
-    XCTAssertTrue(String(decoding: report.fixed, as: UTF8.self).contains("summary: \"{{ $labels.pod }} down\"\n    note: from {{workflow.name}}\n"))
+    XCTAssertTrue(String(decoding: report.fixed, as: UTF8.self).contains(annotations))
   }
 
   func testKustomizePatchDeleteIsLeftUnchanged() throws {
