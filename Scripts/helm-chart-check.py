@@ -22,12 +22,13 @@
            rules): every object kept, every difference a hardening change of a securityContext,
            an added resources value, or an added /tmp emptyDir volume and mount.
       Prints a per-chart table; exit 1 on any violation, 2 when the harness cannot run.
-  selftest [--chart DIR]
-      Runs the checks above with scripted fixers instead of kubeharden on a fresh scaffold (or
-      DIR with --fixer-free checks only) and asserts that each check catches the fault made for
-      it: a hand-written correct values.yaml fix passes every check; editing a template, dropping
-      a comment, doing nothing, changing on every run, changing an unrelated value, and breaking
-      the schema are each caught by their check. Exit 1 when a check misses its fault.
+  selftest [--kubeharden BIN]
+      Runs the checks above on fresh `helm create` scaffolds with scripted fixers instead of
+      `kubeharden fix` and asserts that each check catches the fault made for it: a hand-written
+      correct values.yaml fix passes every check; editing a template, dropping a comment, doing
+      nothing, changing on every run, changing an unrelated value, breaking the schema and a
+      failing fix are each caught by their check. Also checks the document split against
+      Helm's. Exit 1 when a check misses its fault. (kubeharden is still used for the findings.)
 
 Needs helm-python-sdk and PyYAML (see helm-render.py) and ../shared/tools/oracle.py
 ($KUBEHARDEN_SHARED overrides ../shared). kubeharden itself needs neither.
