@@ -83,11 +83,15 @@ public struct Pipeline: Sendable {
     let locator = WorkloadLocator(extraPaths: configuration.podTemplatePaths)
     var lines: Locations?
     let passes = self.passes
+    // Template actions are looked for before the parse: a template is refused as one whether
+    // or not libyaml can read it (most files hold no `{{`: one memchr pass).
+    let templates = TemplateActions(source.bytes)
+    if let helm = templates?.helm { throw Pipeline.templateError(at: helm, in: source) }
     do {
       // This worker's cache, for every document of the file and the files it takes next.
       try Pipeline.renderCaches.withCache { (renderCache) throws(YAMLError) in
         try YAMLParser.forEachDocument(source, limits: limits) { (document) throws(YAMLError) in
-          try Pipeline.rejectTemplates(document)  // edits never write braces
+          if templates != nil { try Pipeline.rejectTemplates(document) }  // edits never write braces
           let editor = MappingEditor(document, renderCache: renderCache)
           let pods = locator.podSpecs(in: editor)
           guard !pods.isEmpty else { return }
@@ -130,23 +134,29 @@ public struct Pipeline: Sendable {
         }
       }
     } catch {
+      // A file that is not YAML because of its template actions (`{{- if ... }}` lines,
+      // `labels: {{- include ... | nindent 4 }}`) is a template that parses once rendered.
+      if let action = templates?.structural, !error.message.hasPrefix(Pipeline.templateMessage) {
+        throw Pipeline.templateError(at: action, in: source, unparsed: true)
+      }
       throw FileError(error)
     }
     analysis.findings.sort { ($0.range.lowerBound, $0.passID) < ($1.range.lowerBound, $1.passID) }
     return analysis
   }
 
-  /// A file that still holds template syntax (`{{ ... }}` outside quoted or block scalars) must
-  /// be rendered first: its YAML structure is not the manifest's.
+  /// A file whose template actions (`{{ ... }}`, see `TemplateActions`) name nothing of Helm's
+  /// is still a template when one of them stands where YAML structure is: in a plain scalar
+  /// reading template data (`image: repo:{{ .Tag }}`, not a placeholder such as Prometheus's
+  /// `{{ $value }}` or Argo's `{{inputs.parameters.x}}`), or as a flow mapping (`{{ ... }}`
+  /// unquoted at the start of a value). Quoted and block scalars hold other programs' templates.
   static func rejectTemplates(_ document: Document) throws(YAMLError) {
-    // Most documents hold no `{{` at all: one pass over the bytes settles it.
     let bytes = document.source.bytes
-    guard bytes.containsTemplateBraces(in: document.range.clamped(to: 0..<bytes.count)) else { return }
+    guard bytes.templateOpen(from: document.range.lowerBound, to: min(document.range.upperBound, bytes.count)) != nil else { return }
     for node in document.allNodes {
       let isTemplate: Bool
       if document.isScalar(node) {
-        let value = Array(document.valueBytes(node))
-        isTemplate = document.style(node) == .plain && value.containsTemplateBraces(in: value.indices)
+        isTemplate = document.style(node) == .plain && TemplateActions.isGoTemplate(document.valueBytes(node))
       } else if document.isMapping(node) && document.isFlow(node) {
         let range = document.range(node)
         let text = document.source.bytes[range.lowerBound..<min(range.lowerBound + 2, range.upperBound)]
@@ -156,11 +166,22 @@ public struct Pipeline: Sendable {
       }
       if isTemplate {
         let location = LineTable(document.source).location(of: document.range(node).lowerBound)
-        throw YAMLError(
-          line: location.line, column: location.column,
-          message: "template syntax '{{' found: this is a template (Helm, Go template); render it first and fix the rendered manifests")
+        throw YAMLError(line: location.line, column: location.column, message: templateMessage + templateAdvice)
       }
     }
+  }
+
+  static let templateMessage = "template syntax '{{' found: this file is a template (Helm, Go template)"
+  static let templateAdvice =
+    "; render it first (e.g. `helm template`) and fix the rendered manifests, or give the chart folder (`kubeharden fix CHART_DIR`)"
+
+  /// The error for a template, at the action at `offset` (of a file libyaml cannot read, when
+  /// `unparsed`: its own parse error would only confuse).
+  static func templateError(at offset: Int, in source: SourceBuffer, unparsed: Bool = false) -> FileError {
+    let location = LineTable(source).location(of: offset)
+    return FileError(
+      line: location.line, column: location.column,
+      message: templateMessage + (unparsed ? " that is not YAML until it is rendered" : "") + templateAdvice)
   }
 
   /// Checks one document's edits before anything is written: the document's text with its
@@ -221,17 +242,5 @@ struct Locations {
   init(_ table: LineTable?) { self.table = table }
   func location(of offset: Int) -> SourceLocation {
     table?.location(of: offset) ?? SourceLocation(offset: offset, line: 0, column: 0)
-  }
-}
-
-extension Array where Element == UInt8 {
-  /// Whether `{{` occurs in `range` (memchr from one `{` to the next).
-  func containsTemplateBraces(in range: Range<Int>) -> Bool {
-    var i = range.lowerBound
-    while let found = fastIndex(of: UInt8(ascii: "{"), from: i, to: range.upperBound - 1) {
-      if self[found + 1] == UInt8(ascii: "{") { return true }
-      i = found + 1
-    }
-    return false
   }
 }

@@ -574,6 +574,55 @@ final class CLIContractTests: XCTestCase {
     XCTAssertEqual(try Files.read(dir.appendingPathComponent("deployment.yaml")), Array(template.utf8))
   }
 
+  /// Every kind of template file gets the same error, located at an action, exit 2, and names
+  /// the chart folder as the way out; the other files are still processed.
+  func testEveryTemplateFileIsTheSameError() throws {
+    let dir = try makeTemporaryDirectory()
+    var cases: [(name: String, text: String, line: Int)] = []
+    // Quoted actions only: the file parses as YAML.
+    let quoted = Manifests.insecure.replacingOccurrences(of: "name: web\nspec", with: "name: '{{ include \"web.fullname\" . }}'\nspec")
+    cases.append(("quoted.yaml", quoted, 5))
+    // Structure built by actions: libyaml cannot read it.
+    let unparsable = Manifests.insecure.replacingOccurrences(of: "    spec:\n", with: "    spec:\n{{- with $x }}\n{{- end }}\n")
+    XCTAssertNotEqual(unparsable, Manifests.insecure)
+    cases.append(("unparsable.yaml", unparsable, 9))
+    let unquoted = Manifests.insecure.replacingOccurrences(of: "runAsGroup: 3000", with: "runAsGroup: {{ .Values.gid }}")
+    cases.append(("unquoted.yaml", unquoted, 13))
+    for item in cases { try Files.write(item.text, to: dir.appendingPathComponent(item.name)) }
+    try Files.write(Manifests.insecure, to: dir.appendingPathComponent("plain.yaml"))
+    for command in ["check", "diff", "fix"] {
+      let result = run([command, "."], cwd: dir)
+      XCTAssertEqual(result.status, 2, "\(command): \(result.stderr)")
+      for item in cases {
+        let name = item.name.replacingOccurrences(of: ".", with: #"\."#)
+        let pattern = #"(^|\n)(\./)?"# + name + #":\#(item.line):[0-9]+: error: template syntax '\{\{' found: this file is a template"#
+        XCTAssertTrue(result.stderr.matches(pattern), "\(command) \(item.name): \(result.stderr)")
+      }
+      XCTAssertEqual(result.stderr.components(separatedBy: "kubeharden fix CHART_DIR").count - 1, cases.count, result.stderr)
+    }
+    for item in cases { XCTAssertEqual(try Files.read(dir.appendingPathComponent(item.name)), Array(item.text.utf8), item.name) }
+    let plain = try Files.read(dir.appendingPathComponent("plain.yaml"))
+    XCTAssertNotEqual(plain, Array(Manifests.insecure.utf8), "the manifest is still fixed")
+  }
+
+  /// Placeholders of other programs (Prometheus, Argo Workflows) in a workload's strings: it is
+  /// a manifest, checked and fixed, the placeholders kept.
+  func testOtherProgramsPlaceholdersAreNotTemplates() throws {
+    let dir = try makeTemporaryDirectory()
+    let text = Manifests.insecure.replacingOccurrences(
+      of: "name: web\nspec",
+      with: "name: web\n  annotations:\n    summary: \"{{ $labels.pod }} is down\"\n    run: echo {{inputs.parameters.message}}\nspec")
+    try Files.write(text, to: dir.appendingPathComponent("deployment.yaml"))
+    let check = run(["check", "deployment.yaml"], cwd: dir)
+    XCTAssertEqual(check.status, 1, check.stderr)
+    XCTAssertFalse(check.stderr.contains("template"), check.stderr)
+    let fix = run(["fix", "deployment.yaml"], cwd: dir)
+    XCTAssertEqual(fix.status, 0, fix.stderr)
+    let fixed = String(decoding: try Files.read(dir.appendingPathComponent("deployment.yaml")), as: UTF8.self)
+    XCTAssertTrue(fixed.contains("summary: \"{{ $labels.pod }} is down\"\n    run: echo {{inputs.parameters.message}}\n"), fixed)
+    XCTAssertTrue(fixed.contains("allowPrivilegeEscalation: false"), fixed)
+  }
+
   // MARK: Directory walk
 
   func testDirectoryWalk() throws {
