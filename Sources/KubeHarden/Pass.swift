@@ -3,15 +3,30 @@ import YAMLSource
 /// "This mapping must have this value at this path": what a pass asks for; the planner turns
 /// requirements into edits, merging those that build the same new block.
 public struct Requirement: Sendable, Hashable {
+  /// What the requirement asks of the value at `path`.
+  public enum Kind: Sendable, Hashable {
+    /// It must be `value` (a list: must hold `value`'s items).
+    case set
+    /// It must not hold `value`'s items (a list); nothing is asked when it is absent.
+    case remove
+  }
+
   /// The mapping the path starts from (a pod spec or a container).
   public var base: NodeID
   public var path: [String]
   public var value: NewValue
+  public var kind: Kind
 
-  public init(base: NodeID, path: [String], value: NewValue) {
+  public init(base: NodeID, path: [String], value: NewValue, kind: Kind = .set) {
     self.base = base
     self.path = path
     self.value = value
+    self.kind = kind
+  }
+
+  /// "The list at `path` must not hold these items."
+  public static func removing(_ items: [NewValue], base: NodeID, path: [String]) -> Requirement {
+    Requirement(base: base, path: path, value: .sequence(items), kind: .remove)
   }
 }
 

@@ -27,11 +27,14 @@ struct Planner {
     case fill(value: NodeID, rest: ArraySlice<String>)
     /// Append the missing items to an existing sequence.
     case append(sequence: NodeID, items: [NewValue])
+    /// Remove these items of an existing sequence.
+    case remove(sequence: NodeID, items: [NodeID])
     case refused(String)
   }
 
   /// Where a requirement lands.
   func resolve(_ requirement: Requirement) -> Outcome {
+    if requirement.kind == .remove { return resolveRemoval(requirement) }
     var mapping = document.resolved(requirement.base)
     for (i, key) in requirement.path.enumerated() {
       let isLast = i == requirement.path.count - 1
@@ -69,6 +72,27 @@ struct Planner {
       mapping = value
     }
     return .satisfied
+  }
+
+  /// Where a removal lands: nothing to do when the list (or a level above it) is absent or holds
+  /// none of the items.
+  func resolveRemoval(_ requirement: Requirement) -> Outcome {
+    guard case .sequence(let unwanted) = requirement.value else { return .refused("nothing to remove") }
+    var current = document.resolved(requirement.base)
+    for (i, key) in requirement.path.enumerated() {
+      guard document.isMapping(current) else { return .satisfied }
+      if let duplicate = firstDuplicateKey(in: current) {
+        return .refused("'\(document.string(duplicate) ?? "")' is written twice in the same mapping; fix the duplicate by hand")
+      }
+      guard let found = editor.lookup(current, key) else { return .satisfied }
+      if !found.isLocal { return .refused("'\(key)' comes through a merge key") }
+      if document.isAlias(found.value) { return .refused("'\(key)' is an alias of an anchored node") }
+      current = document.resolved(found.value)
+      if i < requirement.path.count - 1, document.isAliased(current) { return .refused("'\(key)' carries an anchor that an alias uses") }
+    }
+    guard document.isSequence(current) else { return document.isNull(current) ? .satisfied : .refused("'\(requirement.path.last ?? "")' is not a list") }
+    let items = document.items(current).filter { item in unwanted.contains { satisfies(document.resolved(item), $0) } }
+    return items.isEmpty ? .satisfied : .remove(sequence: current, items: items)
   }
 
   func satisfies(_ node: NodeID, _ value: NewValue) -> Bool {
@@ -206,6 +230,7 @@ struct Planner {
         case .insert(let mapping, _): key = .insert(mapping)
         case .fill(let value, _): key = .fill(value)
         case .append(let sequence, _): key = .append(sequence)
+        case .remove(let sequence, _): key = .remove(sequence)
         }
         let group: Int
         if let found = groups.firstIndex(where: { $0.key == key && $0.deferred == deferred[index] }) {
@@ -219,6 +244,8 @@ struct Planner {
         case .insert(_, let rest), .fill(_, let rest): groups[group].tree.add(rest, requirement.value)
         case .append(_, let items):
           for item in items where !groups[group].items.contains(item) { groups[group].items.append(item) }
+        case .remove(_, let items):
+          for item in items where !groups[group].removed.contains(item) { groups[group].removed.append(item) }
         case .satisfied, .refused: break
         }
         groupOf[r] = group
@@ -254,6 +281,9 @@ struct Planner {
         case .append(let sequence):
           groups[group].edits = try editor.append(groups[group].items, to: sequence, order: -depth(sequence))
           groups[group].change = .appendItems(groups[group].items, to: sequence)
+        case .remove(let sequence):
+          groups[group].edits = try editor.remove(groups[group].removed, from: sequence, order: -depth(sequence))
+          groups[group].change = .removeItems(groups[group].removed, from: sequence)
         }
       } catch {
         groups[group].error = error.reason
@@ -337,7 +367,7 @@ struct Planner {
   }
 
   /// The node a group of requirements edits, and how.
-  enum GroupKey: Equatable { case insert(NodeID), fill(NodeID), replace(NodeID), append(NodeID) }
+  enum GroupKey: Equatable { case insert(NodeID), fill(NodeID), replace(NodeID), append(NodeID), remove(NodeID) }
 
   /// Requirements that edit the same node, merged into one edit.
   struct Group {
@@ -347,6 +377,8 @@ struct Planner {
     var tree = Tree()
     var replacement: NewValue?
     var items: [NewValue] = []
+    /// Items to remove (`.remove` groups).
+    var removed: [NodeID] = []
     var edits: [Edit] = []
     var change: DataChange?
     var error: String?

@@ -8,6 +8,8 @@ public enum DataChange: Sendable, Hashable {
   case appendItems([NewValue], to: NodeID)
   /// A node (a scalar, a null, an empty flow mapping) replaced by a value.
   case replace(NodeID, with: NewValue)
+  /// Items of a sequence removed (the sequence stays, empty when all of them go).
+  case removeItems([NodeID], from: NodeID)
 }
 
 /// Why a text does not hold the data expected of it.
@@ -54,6 +56,8 @@ struct ExpectedData {
   var entriesBeforeKey: [(node: Int32, entries: [NewEntry])] = []
   var appendedItems: [(node: Int32, items: [NewValue])] = []
   var replaced: [(node: Int32, value: NewValue)] = []
+  /// Removed sequence items: their subtrees are skipped.
+  var removed: [Int32] = []
   /// The next node of the tree.
   var index: Int32 = 0
   /// Open collections of the tree, innermost last.
@@ -77,6 +81,7 @@ struct ExpectedData {
         }
       case .appendItems(let items, let sequence): appendedItems.append((sequence.raw, items))
       case .replace(let node, let value): replaced.append((node.raw, value))
+      case .removeItems(let items, _): removed += items.map(\.raw)
       }
     }
     open.reserveCapacity(32)
@@ -123,6 +128,10 @@ struct ExpectedData {
             pendingStart += 1
             return pending[pendingStart - 1]
           }
+          continue
+        }
+        if !removed.isEmpty && removed.contains(index) {
+          index = NodeRecord.subtreeEnd(index, in: nodes)
           continue
         }
         if r.kind == .mapping || r.kind == .sequence { open.append(index) }

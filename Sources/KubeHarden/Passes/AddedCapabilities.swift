@@ -11,8 +11,8 @@ import YAMLSource
 /// this pass reports it for the containers `drop-capabilities` leaves to `privileged-workload`
 /// (those adding SYS_ADMIN, NET_ADMIN, NET_RAW, ...) or where it does not run, so that no added
 /// capability is silent and none is reported twice.
-/// Fix: none yet (manual): removing an item from a list needs a deletion edit the planner does
-/// not make; the finding says which entry to remove.
+/// Fix (unsafe): remove the capability from `add`. Manual where the container is a node agent or
+/// adds a powerful capability (`PodEvidence.needsPrivileges`), or is shared through an alias.
 /// Source: kubernetes/pod-security-admission `policy/check_capabilities_baseline.go`,
 /// `policy/check_capabilities_restricted.go` (`OverrideCheckIDs`).
 struct AddedCapabilities: Pass {
@@ -29,15 +29,21 @@ struct AddedCapabilities: Pass {
       The Baseline profile allows adding only the container runtime's default capabilities, the \
       Restricted profile only NET_BIND_SERVICE.
       """,
-    fixDescription: "Nothing (manual): the finding names the capability to remove from capabilities.add.",
+    fixDescription: "Removes the capability from securityContext.capabilities.add (the list stays, empty when nothing is left).",
     applicability: """
-      Manual: the application may need the capability (an iptables init container needs NET_ADMIN); \
-      remove it where it does not.
+      Unsafe: the application may need the capability it adds (a time daemon needs SYS_TIME); \
+      review it. Manual: node agents and containers that add powerful capabilities (SYS_ADMIN, \
+      NET_ADMIN, NET_RAW, ...; see privileged-workload), whose work usually is what the capability \
+      allows (an iptables init container needs NET_ADMIN).
       """,
     references: [.owasp("K01"), .pss("Capabilities", profile: "Baseline"), .checkov("CKV_K8S_25"), .checkov("CKV_K8S_39")],
     podSecurity: PodSecurity(.baseline, checks: ["capabilities_baseline", "capabilities_restricted"]),
     triggering: [
-      .unchanged(PassExample.pod("containers:\n- name: web\n  securityContext:\n    capabilities:\n      add: [CHOWN, SYS_ADMIN, NET_RAW]"))
+      .unchanged(PassExample.pod("containers:\n- name: web\n  securityContext:\n    capabilities:\n      add: [CHOWN, SYS_ADMIN, NET_RAW]")),
+      PassExample(
+        PassExample.pod("containers:\n- name: clock\n  securityContext:\n    capabilities:\n      add:\n      - SYS_TIME  # adjusts the clock\n      - NET_BIND_SERVICE"),
+        fixed: PassExample.pod("containers:\n- name: clock\n  securityContext:\n    capabilities:\n      add:\n      - NET_BIND_SERVICE"),
+        applicability: .unsafe),
     ],
     nonTriggering: [
       PassExample(PassExample.barePod),
@@ -60,10 +66,19 @@ struct AddedCapabilities: Pass {
       }
       for item in context.items(container.node, ["securityContext", "capabilities", "add"]) {
         guard let name = context.document.string(item), !allowed.contains(name) else { continue }
+        let message =
+          "\(container.label) adds capability \(name), outside \(label) (Pod Security \(context.configuration.profile.rawValue): capabilities)"
+        let evidence = context.evidence.needsPrivileges(container)
+        guard evidence.isEmpty else {
+          drafts.append(
+            .manual(message, at: item, remedy: "remove \(name) from securityContext.capabilities.add unless the application cannot work without it"))
+          continue
+        }
         drafts.append(
-          .manual(
-            "\(container.label) adds capability \(name), outside \(label) (Pod Security \(context.configuration.profile.rawValue): capabilities)",
-            at: item, remedy: "remove \(name) from securityContext.capabilities.add unless the application cannot work without it"))
+          Draft(
+            message: message, node: item, status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
+            requirements: [.removing([.string(name)], base: container.node, path: ["securityContext", "capabilities", "add"])],
+            fixTitle: "Remove \(name) from securityContext.capabilities.add", applicability: .unsafe))
       }
     }
     return drafts

@@ -21,8 +21,8 @@ struct DropCapabilities: Pass {
     applicability: """
       Safe: ALL added to capabilities.drop. Unsafe: where the image's entrypoint needs \
       default capabilities to start as root and step down (its profile lists them), and on a container \
-      that explicitly runs privileged or as root. Manual: added capabilities other than \
-      NET_BIND_SERVICE, and node agents (privileged-workload).
+      that explicitly runs privileged or as root, and removing added capabilities other than \
+      NET_BIND_SERVICE (the application may need them). Manual: node agents (privileged-workload).
       """,
     references: [
       .owasp("K01"), .pss("Capabilities", profile: "Restricted"), .cis("5.2.10"), .checkov("CKV_K8S_37"), .checkov("CKV_K8S_28"),
@@ -93,13 +93,14 @@ struct DropCapabilities: Pass {
         let added = context.document.items(add).compactMap { context.document.string(context.document.resolved($0)) }
         let extra = added.filter { $0 != "NET_BIND_SERVICE" }
         if !extra.isEmpty {
+          // Removing them is the workload's risk to take: unsafe (the application may need them).
           drafts.append(
             Draft(
               message: "\(container.label) adds capabilities \(extra.joined(separator: ", ")) (dropping ALL does not remove them)",
-              node: add,
-              status: .unfixable(
-                reason: "removing an added capability can break the application; only NET_BIND_SERVICE is allowed by the Restricted profile"
-              )))
+              node: add, status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
+              requirements: [.removing(extra.map { .string($0) }, base: container.node, path: ["securityContext", "capabilities", "add"])],
+              fixTitle: "Remove \(extra.joined(separator: ", ")) from securityContext.capabilities.add (only NET_BIND_SERVICE is allowed by the Restricted profile)",
+              applicability: .unsafe))
         }
       }
       let drop = context.value(container.node, path)
