@@ -16,8 +16,8 @@ public struct Pipeline: Sendable {
   var keepEdits = false
   /// Files at least this large are processed in parts on all cores.
   public var parallelThreshold = Pipeline.defaultParallelThreshold
-  /// Namespaces that a LimitRange in another input of the run covers, or that an earlier
-  /// input adds one for (`NamespaceIndex`): `namespace-limit-range` adds none there.
+  /// Namespaces that a LimitRange in another input of the run covers (`NamespaceIndex`):
+  /// `namespace-limit-range` adds none there.
   public var coveredNamespaces: Set<String> = []
   /// Render caches shared by every pipeline of the process, one per worker at a time (a host
   /// that runs pipelines for a long time may empty it: `removeAll()`).

@@ -51,10 +51,11 @@ struct Runner {
   }
 
   /// The view across files of `namespace-limit-range`: a file's Namespace gets no LimitRange
-  /// when another input has one for its namespace, or when an earlier input (in input order)
-  /// adds one. Only the files that reported a missing LimitRange waited; each is processed again
-  /// (from the bytes it was read with) when another file covers one of its namespaces, then
-  /// finished. Every other file was finished as it was processed.
+  /// when another input has one for its namespace. Only the files that reported a missing
+  /// LimitRange waited; each is processed again (from the bytes it was read with) when another
+  /// file covers one of its namespaces, then finished. Every other file was finished as it was
+  /// processed. The same Namespace in two files (variants of one deployment, each applied on its
+  /// own) gets the LimitRange in both: the same name and namespace, so one object in the cluster.
   func settleNamespaces(
     _ inputs: [Input], _ waiting: [(index: Int, identity: FileIdentity?)], results: ResultBox, resolver: ConfigurationResolver,
     finish: (@Sendable (_ index: Int, _ report: inout FileReport, FileIdentity) -> Void)?
@@ -63,14 +64,13 @@ struct Runner {
     let reports = results.values
     var covered = Set<String>()
     for report in reports { if let report { covered.formUnion(report.namespaces.limitRanges) } }
-    for (index, identity) in waiting.sorted(by: { $0.index < $1.index }) {
+    for (index, identity) in waiting {
       guard interruptRequested == 0, var report = reports[index] else { return }
       if !report.namespaces.missing.isDisjoint(with: covered), let configuration = try? resolver.configuration(for: inputs[index]) {
         var pipeline = Pipeline(configuration: configuration, keepFindings: keepFindings)
         pipeline.coveredNamespaces = covered
         report = pipeline.process(path: report.path, bytes: report.original)
       }
-      covered.formUnion(report.namespaces.missing)
       if let identity { finish?(index, &report, identity) }
       results.set(index, report)
     }

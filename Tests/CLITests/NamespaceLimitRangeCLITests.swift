@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `namespace-limit-range` over several files of one run: a LimitRange in another input covers
-/// a Namespace, the same Namespace in two files gets one LimitRange (in the first file), `check`
+/// a Namespace, the same Namespace in two files gets one in each (one object: same name), `check`
 /// points at the Namespace, `diff` shows the new document, and a second `fix` adds nothing.
 final class NamespaceLimitRangeCLITests: XCTestCase {
   static func namespace(_ name: String) -> String { "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(name)\n" }
@@ -20,7 +20,7 @@ final class NamespaceLimitRangeCLITests: XCTestCase {
     return dir
   }
 
-  func testCheckReportsEachNamespaceOnceAcrossFiles() throws {
+  func testCheckReportsTheNamespacesNoOtherFileCovers() throws {
     _ = try TestPaths.requireBinary()
     let dir = try makeTree()
     let result = run(["check", "."], cwd: dir)
@@ -30,6 +30,7 @@ final class NamespaceLimitRangeCLITests: XCTestCase {
       lines,
       [
         "./b-twice.yaml:1:1: warning[namespace-limit-range]: Namespace 'twice' has no LimitRange",
+        "./c-twice.yaml:2:1: warning[namespace-limit-range]: Namespace 'twice' has no LimitRange",
         "./d-alone.yaml:1:1: warning[namespace-limit-range]: Namespace 'alone' has no LimitRange",
       ])
   }
@@ -45,17 +46,18 @@ final class NamespaceLimitRangeCLITests: XCTestCase {
     XCTAssertFalse(diff.contains("z-limits"), diff)
   }
 
-  func testFixAddsOneLimitRangePerNamespaceAndASecondRunNothing() throws {
+  func testFixAddsALimitRangeWhereNoFileHasOneAndASecondRunNothing() throws {
     _ = try TestPaths.requireBinary()
     let dir = try makeTree()
     let result = run(["fix", "."], cwd: dir)
     XCTAssertEqual(result.status, 0, result.stderr)
-    XCTAssertTrue(result.stderr.contains("5 files scanned, 2 changed, 2 fixes applied (namespace-limit-range 2)"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("5 files scanned, 3 changed, 3 fixes applied (namespace-limit-range 3)"), result.stderr)
     XCTAssertEqual(try Files.read(dir.appendingPathComponent("a-covered.yaml")), Array(Self.namespace("covered").utf8))
-    XCTAssertEqual(try Files.read(dir.appendingPathComponent("c-twice.yaml")), Array(("# the same namespace again\n" + Self.namespace("twice")).utf8))
     let twice = String(decoding: try Files.read(dir.appendingPathComponent("b-twice.yaml")), as: UTF8.self)
     XCTAssertTrue(twice.hasPrefix(Self.namespace("twice") + "---\napiVersion: v1\nkind: LimitRange\n"), twice)
     XCTAssertTrue(twice.contains("  namespace: twice\n"), twice)
+    let copy = String(decoding: try Files.read(dir.appendingPathComponent("c-twice.yaml")), as: UTF8.self)
+    XCTAssertEqual(copy, "# the same namespace again\n" + twice)
     let again = run(["fix", "."], cwd: dir)
     XCTAssertEqual(again.status, 0, again.stderr)
     XCTAssertTrue(again.stderr.contains("5 files scanned, 0 changed, 0 fixes applied"), again.stderr)

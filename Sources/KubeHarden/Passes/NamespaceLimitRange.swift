@@ -31,7 +31,8 @@ struct NamespaceLimitRange: Pass {
       `default` = the default limits, `defaultRequest` = the default requests (`resources.*`). A new \
       document in the file's style (`---`, indentation, quoting, line breaks), or a new item of the \
       Namespace's List (JSON too). A LimitRange for the namespace in any input of the run, or an \
-      earlier Namespace of the same name, means nothing is added.
+      earlier Namespace of the same name in the same file, means nothing is added; the same Namespace \
+      in two files gets it in both (same name and namespace: one object in the cluster).
       """,
     applicability: """
       Safe: the LimitRange only gives defaults to containers that set none, with the same values \
