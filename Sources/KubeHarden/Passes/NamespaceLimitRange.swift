@@ -189,11 +189,11 @@ struct NamespaceLimitRange: Pass {
     return found
   }
 
-  /// The `items` sequence of a `List` or `*List` object.
+  /// The `items` sequence of a `List` or `*List` object. The kind's bytes are read in place:
+  /// this runs for every document.
   static func listItems(_ editor: MappingEditor, object: NodeID, kind: NodeID) -> NodeID? {
     let document = editor.document
-    guard let kindText = document.string(kind), kindText.hasSuffix("List"),
-      let items = editor.lookup(object, "items")?.value
+    guard document.valueBytes(kind).reversed().starts(with: "tsiL".utf8), let items = editor.lookup(object, "items")?.value
     else { return nil }
     let sequence = document.resolved(items)
     return document.isSequence(sequence) ? sequence : nil
