@@ -36,10 +36,12 @@ public struct Pipeline: Sendable {
   /// A large multi-document file is split at document boundaries and its parts are processed on
   /// all cores; the result is the same as processing it whole.
   public func process(path: String, bytes: [UInt8]) -> FileReport {
-    let report = processOnce(path: path, bytes: bytes)
-    // A LimitRange after its Namespace in the same file: once more, knowing it (rare).
+    var report = processOnce(path: path, bytes: bytes)
+    // A LimitRange after its Namespace in the same file: once more, knowing it (rare; the first
+    // run's texts are freed first, so a large stream's peak memory stays that of one run).
     let covered = report.namespaces.coveredInFile
     guard !covered.isEmpty, report.error == nil else { return report }
+    report = FileReport(path: path, original: [])
     var again = self
     again.coveredNamespaces.formUnion(covered)
     return again.processOnce(path: path, bytes: bytes)
