@@ -35,8 +35,11 @@ struct NamespaceLimitRange: Pass {
       in two files gets it in both (same name and namespace: one object in the cluster).
       """,
     applicability: """
-      Safe: the LimitRange only gives defaults to containers that set none, with the same values \
-      resource-limits writes into workloads. Manual: a Namespace alone in a JSON file (a JSON file \
+      Safe, as resource-limits' defaults are: the LimitRange gives containers that set no request or \
+      limit the values resource-limits writes into workloads. One risk outside the inputs: a container \
+      that requests more than the default limit and sets no limit is refused in that namespace (the \
+      default limit would be below its request); resource-limits gives every workload among the inputs \
+      its own limit, at least its request. Manual: a Namespace alone in a JSON file (a JSON file \
       holds one object: the finding gives the LimitRange as JSON for a file of its own).
       """,
     references: [
