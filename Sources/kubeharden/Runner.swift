@@ -62,9 +62,12 @@ struct Runner {
   ) {
     guard !waiting.isEmpty else { return }
     let reports = results.values
-    var covered = Set<String>()
-    for report in reports { if let report { covered.formUnion(report.namespaces.limitRanges) } }
-    for (index, identity) in waiting {
+    var union = Set<String>()
+    for report in reports { if let report { union.formUnion(report.namespaces.limitRanges) } }
+    let covered = union
+    // In parallel, as the first pass was: a tree of many Namespace files must not end on one core.
+    DispatchQueue.concurrentPerform(iterations: waiting.count) { item in
+      let (index, identity) = waiting[item]
       guard interruptRequested == 0, var report = reports[index] else { return }
       if !report.namespaces.missing.isDisjoint(with: covered), let configuration = try? resolver.configuration(for: inputs[index]) {
         var pipeline = Pipeline(configuration: configuration, keepFindings: keepFindings)
