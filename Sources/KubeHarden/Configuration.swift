@@ -22,6 +22,29 @@ public struct ResourceDefaults: Sendable, Hashable {
   public func limit(_ resource: String) -> Quantity { resource == "cpu" ? cpuLimit : memoryLimit }
 }
 
+/// The settings of `namespace-limit-range`: the name of the LimitRange it adds, and the
+/// namespaces that get none (the system namespaces, whose pods the cluster runs).
+public struct LimitRangeSettings: Sendable, Hashable {
+  public var name = "default-limits"
+  /// `limitRange.exclude` replaces this list.
+  public var exclude: Set<String> = ["kube-system", "kube-public", "kube-node-lease"]
+
+  public init() {}
+
+  /// Whether `text` is a DNS subdomain name (RFC 1123: at most 253 characters, lowercase
+  /// alphanumerics, `-` and `.`, starting and ending alphanumeric), which a LimitRange's name
+  /// must be (https://kubernetes.io/docs/concepts/policy/limit-range/: "The name of a
+  /// LimitRange object must be a valid DNS subdomain name";
+  /// https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names).
+  public static func isDNSSubdomain(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+    guard let first = bytes.first, let last = bytes.last, bytes.count <= 253 else { return false }
+    return isAlphanumeric(first) && isAlphanumeric(last)
+      && bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+  }
+}
+
 /// What to fix and with which values: built from defaults, then `.kubeharden.yaml`, then flags.
 public struct Configuration: Sendable {
   /// The passes that run.
@@ -49,6 +72,8 @@ public struct Configuration: Sendable {
   /// Which Pod Security Standards checks run (`--profile`, `profile:`); kubeharden's own passes
   /// run under every profile.
   public var profile: PodSecurityProfile = .restricted
+  /// What `namespace-limit-range` writes and where it does not (`limitRange:`).
+  public var limitRange = LimitRangeSettings()
 
   public init(
     enabledPasses: Set<String> = Set(PassRegistry.all.filter { $0.metadata.enabledByDefault }.map { $0.metadata.id }),
@@ -130,6 +155,9 @@ public struct Configuration: Sendable {
   /// unsafeFixes: true    # apply unsafe fixes too (as --unsafe-fixes)
   /// minRunAsUser: 10000  # explicit UIDs below it are a note
   /// profile: restricted  # Pod Security checks to run: baseline or restricted
+  /// limitRange:          # namespace-limit-range: the name it writes, namespaces it skips
+  ///   name: default-limits
+  ///   exclude: [kube-system, kube-public, kube-node-lease]
   /// images:              # add or override image profiles (schema of Data/image-profiles.yaml)
   ///   - {name: registry.example.com/team/app, user: app, uid: 1500, writablePaths: [/var/cache/app]}
   /// ```
@@ -142,7 +170,7 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images", "profile"]
+    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images", "profile", "limitRange"]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -195,6 +223,24 @@ public struct Configuration: Sendable {
         }
       case "exclude":
         exclude += try strings(value, key: key)
+      case "limitRange":
+        guard document.isMapping(value) else { throw ConfigurationError("\(path): limitRange: expected a mapping (name:, exclude:)") }
+        for entry in document.entries(value) {
+          let subkey = document.string(entry.key) ?? ""
+          let subvalue = document.resolved(entry.value)
+          switch subkey {
+          case "name":
+            let name = document.string(subvalue) ?? ""
+            guard document.isScalar(subvalue), LimitRangeSettings.isDNSSubdomain(name) else {
+              throw ConfigurationError("\(path): limitRange.name: '\(name)' is not a DNS subdomain name (lowercase letters, digits, '-', '.')")
+            }
+            limitRange.name = name
+          case "exclude":
+            limitRange.exclude = Set(try strings(subvalue, key: "limitRange.exclude"))
+          default:
+            throw ConfigurationError("\(path): limitRange: unknown key '\(subkey)'; known keys: exclude, name")
+          }
+        }
       case "tmpEmptyDir", "unsafeFixes":
         guard let flag = document.bool(value) else {
           throw ConfigurationError("\(path): \(key): '\(document.string(value) ?? "")' is not true or false")

@@ -19,8 +19,21 @@ public struct Exemptions: Sendable {
   public init() {}
 
   init(pod: PodSpecView, editor: MappingEditor, lines: Locations) {
-    let document = pod.document
-    for entry in pod.annotations(editor) {
+    self.init(annotations: pod.annotations(editor), document: pod.document, lines: lines)
+  }
+
+  /// The exemptions of an object that holds no pod (a Namespace): its `metadata.annotations`.
+  init(object: NodeID, editor: MappingEditor, lines: Locations) {
+    let document = editor.document
+    var entries: [MappingEntry] = []
+    if let annotations = editor.value(at: ["metadata", "annotations"], in: object), document.isMapping(annotations) {
+      for entry in document.eachEntry(annotations) { entries.append(entry) }
+    }
+    self.init(annotations: entries, document: document, lines: lines)
+  }
+
+  init(annotations: [MappingEntry], document: Document, lines: Locations) {
+    for entry in annotations {
       guard let key = document.string(entry.key), key.hasPrefix(Exemptions.prefix) else { continue }
       let rest = key.dropFirst(Exemptions.prefix.count)
       let container: String?

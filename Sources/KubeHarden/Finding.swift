@@ -170,6 +170,8 @@ public struct FileReport: Sendable {
   public var counts: FindingCounts
   /// A problem that stopped the file from being processed; nothing is written then.
   public var error: FileError?
+  /// Its Namespaces and LimitRanges, for the view across the files of a run.
+  public var namespaces = NamespaceIndex()
 
   public init(
     path: String, original: [UInt8], edits: [Edit] = [], fixed: [UInt8]? = nil, findings: [Finding] = [],

@@ -40,6 +40,14 @@ extension Pipeline {
     }
     let reports = results.withLock { $0.compactMap { $0 } }
     guard reports.count == cuts.count - 1, reports.allSatisfy({ $0.error == nil }) else { return nil }
+    // A namespace that two parts add a LimitRange for, or that one part covers and another adds
+    // one for: the file is processed whole, its documents in order (rare: Namespaces are few).
+    var namespaces = NamespaceIndex()
+    for report in reports {
+      if !report.namespaces.missing.isEmpty && !namespaces.missing.isDisjoint(with: report.namespaces.missing) { return nil }
+      namespaces.add(report.namespaces)
+    }
+    guard namespaces.coveredInFile.isEmpty else { return nil }
     let lines = keepFindings ? LineTable(SourceBuffer(bytes)) : nil
     func locate(_ offset: Int) -> SourceLocation {
       lines?.location(of: offset) ?? SourceLocation(offset: offset, line: 0, column: 0)
@@ -71,7 +79,9 @@ extension Pipeline {
       }
     }
     // Parts are separate documents, each verified: the whole file's fixed text is theirs in order.
-    return FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
+    var joined = FileReport(path: path, original: bytes, edits: edits, fixed: fixed, findings: findings, counts: counts)
+    joined.namespaces = namespaces
+    return joined
   }
 }
 

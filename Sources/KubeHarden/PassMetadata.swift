@@ -8,6 +8,9 @@ public enum Reference: Sendable, Hashable {
   case cis(String)
   /// checkov check id, e.g. `CKV_K8S_16`.
   case checkov(String)
+  /// A page of the Kubernetes documentation, by title and path under `/docs/` (for what no
+  /// scanner check covers, e.g. `Limit Ranges`, `concepts/policy/limit-range/`).
+  case kubernetes(String, path: String)
 
   /// A human-readable label: "OWASP K01", "PSS Baseline: Privileged Containers", ...
   public var label: String {
@@ -16,6 +19,7 @@ public enum Reference: Sendable, Hashable {
     case .pss(let control, let profile): return "Pod Security Standards (\(profile)): \(control)"
     case .cis(let id): return "CIS Kubernetes Benchmark \(id)"
     case .checkov(let id): return "checkov \(id)"
+    case .kubernetes(let title, _): return "Kubernetes documentation: \(title)"
     }
   }
 
@@ -26,6 +30,7 @@ public enum Reference: Sendable, Hashable {
     case .pss(_, let profile): return "PSS \(profile)"
     case .cis(let id): return "CIS \(id)"
     case .checkov(let id): return id
+    case .kubernetes: return "Kubernetes docs"
     }
   }
 
@@ -36,6 +41,7 @@ public enum Reference: Sendable, Hashable {
     case .pss(_, let profile): return "https://kubernetes.io/docs/concepts/security/pod-security-standards/#\(profile.lowercased())"
     case .cis: return "https://www.cisecurity.org/benchmark/kubernetes"
     case .checkov: return "https://www.checkov.io/5.Policy%20Index/kubernetes.html"
+    case .kubernetes(_, let path): return "https://kubernetes.io/docs/\(path)"
     }
   }
 }

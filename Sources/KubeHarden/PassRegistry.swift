@@ -21,6 +21,7 @@ public enum PassRegistry {
     WindowsHostProcess(),
     HostProbesAndLifecycle(),
     RestrictedVolumeTypes(),
+    NamespaceLimitRange(),
   ]
 
   /// The Pod Security standing of each pass, by id, read once (`Configuration.isEnabled` asks it per file).

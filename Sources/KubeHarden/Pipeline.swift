@@ -16,6 +16,9 @@ public struct Pipeline: Sendable {
   var keepEdits = false
   /// Files at least this large are processed in parts on all cores.
   public var parallelThreshold = Pipeline.defaultParallelThreshold
+  /// Namespaces that a LimitRange in another input of the run covers (`NamespaceIndex`):
+  /// `namespace-limit-range` adds none there.
+  public var coveredNamespaces: Set<String> = []
   /// Render caches shared by every pipeline of the process, one per worker at a time (a host
   /// that runs pipelines for a long time may empty it: `removeAll()`).
   public static let renderCaches = MappingEditor.RenderCachePool()
@@ -33,6 +36,18 @@ public struct Pipeline: Sendable {
   /// A large multi-document file is split at document boundaries and its parts are processed on
   /// all cores; the result is the same as processing it whole.
   public func process(path: String, bytes: [UInt8]) -> FileReport {
+    var report = processOnce(path: path, bytes: bytes)
+    // A LimitRange after its Namespace in the same file: once more, knowing it (rare; the first
+    // run's texts are freed first, so a large stream's peak memory stays that of one run).
+    let covered = report.namespaces.coveredInFile
+    guard !covered.isEmpty, report.error == nil else { return report }
+    report = FileReport(path: path, original: [])
+    var again = self
+    again.coveredNamespaces.formUnion(covered)
+    return again.processOnce(path: path, bytes: bytes)
+  }
+
+  func processOnce(path: String, bytes: [UInt8]) -> FileReport {
     if bytes.count >= parallelThreshold, let report = processInParallel(path: path, bytes: bytes) {
       return report
     }
@@ -51,7 +66,9 @@ public struct Pipeline: Sendable {
       return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts, error: problem)
     }
     guard !analysis.edits.isEmpty else {
-      return FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts)
+      var report = FileReport(path: path, original: bytes, findings: analysis.findings, counts: analysis.counts)
+      report.namespaces = analysis.namespaces
+      return report
     }
     let ordered: [Edit]
     do {
@@ -64,9 +81,11 @@ public struct Pipeline: Sendable {
     // Every edited document was checked as it was planned (`verify`). A part of a split file is
     // written by the caller from its edits: its own fixed text is not built.
     let fixed = keepEdits ? nil : EditSet.applying(ordered, to: bytes)
-    return FileReport(
+    var report = FileReport(
       path: path, original: bytes, edits: keepFindings || keepEdits ? ordered : [], fixed: fixed, findings: analysis.findings,
       counts: analysis.counts)
+    report.namespaces = analysis.namespaces
+    return report
   }
 
   struct Analysis {
@@ -75,6 +94,7 @@ public struct Pipeline: Sendable {
     var edits: [Edit] = []
     /// The first edited document whose fixed text failed the check before writing.
     var problem: FileError?
+    var namespaces = NamespaceIndex()
   }
 
   /// Reads, checks and plans one file.
@@ -87,6 +107,8 @@ public struct Pipeline: Sendable {
     // or not libyaml can read it (most files hold no `{{`: one memchr pass).
     let templates = TemplateActions(source.bytes)
     if let helm = templates?.helm { throw Pipeline.templateError(at: helm, in: source) }
+    // Runs when its pass does: its severity, read once per file.
+    let namespaceSeverity = passes.first { $0.id == NamespaceLimitRange.id }?.severity
     do {
       // This worker's cache, for every document of the file and the files it takes next.
       try Pipeline.renderCaches.withCache { (renderCache) throws(YAMLError) in
@@ -94,12 +116,14 @@ public struct Pipeline: Sendable {
           if templates != nil { try Pipeline.rejectTemplates(document) }  // edits never write braces
           let editor = MappingEditor(document, renderCache: renderCache)
           let pods = locator.podSpecs(in: editor)
-          guard !pods.isEmpty else { return }
-          if lines == nil { lines = Locations(keepFindings && locateFindings ? LineTable(source) : nil) }
-          let table = lines!
+          let objects = namespaceSeverity.flatMap {
+            planNamespaces(editor, severity: $0, index: &analysis.namespaces, lines: &lines, source: source)
+          }
+          guard !pods.isEmpty || objects != nil else { return }
+          let table = locations(&lines, source)
           var drafts: [Planner.Input] = []
           drafts.reserveCapacity(16)
-          let keys = DocumentKeys(document)
+          let keys = pods.isEmpty ? DocumentKeys.all : DocumentKeys(document)
           for pod in pods {
             let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
             let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images, keys: keys)
@@ -125,11 +149,23 @@ public struct Pipeline: Sendable {
           for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
           for (passID, count) in planned.unsafe { analysis.counts.unsafeByPass[passID, default: 0] += count }
           if keepFindings { analysis.findings += planned.findings }
-          if !planned.edits.isEmpty {
+          var edits = planned.edits
+          var changes = planned.changes
+          if let objects {
+            analysis.add(objects)
+            edits += objects.edits
+            changes += objects.changes
+          }
+          if !edits.isEmpty {
             if analysis.problem == nil {
-              analysis.problem = verify(document, edits: planned.edits, changes: planned.changes, passes: planned.fixable.map(\.passID))
+              let ids = planned.fixable.map(\.passID) + (objects?.edits.isEmpty == false ? [NamespaceLimitRange.id] : [])
+              analysis.problem = verify(document, edits: edits, changes: changes, passes: ids)
             }
-            analysis.edits += planned.edits
+            analysis.edits += edits
+          }
+          for (edit, entries) in objects?.newDocuments ?? [] {
+            if analysis.problem == nil { analysis.problem = verifyNewDocument(edit, entries: entries) }
+            analysis.edits.append(edit)
           }
         }
       }

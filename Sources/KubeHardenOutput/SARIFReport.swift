@@ -113,6 +113,7 @@ public enum SARIFReport {
       case .pss(_, let profile): tag = "pss-\(profile.lowercased())"
       case .cis(let id): tag = "cis-\(id)"
       case .checkov(let id): tag = "checkov-\(id)"
+      case .kubernetes: tag = "kubernetes-docs"
       }
       if !tags.contains(tag) { tags.append(tag) }
     }

@@ -503,7 +503,9 @@ public struct MappingEditor: Sendable {
     return lines
   }
 
-  func renderBlockUncached(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int) -> [String] {
+  /// `quote` is the style of new string values (plain where a string needs no quotes); blocks
+  /// with quoted values are not cached (only whole new documents quote their values).
+  func renderBlockUncached(_ entries: [NewEntry], indent: Int, step: Int, sequenceIndent: Int, quote: NodeStyle = .plain) -> [String] {
     var lines: [String] = []
     let pad = String(repeating: " ", count: indent)
     for entry in entries {
@@ -511,16 +513,19 @@ public struct MappingEditor: Sendable {
       switch entry.value {
       case .mapping(let children) where !children.isEmpty:
         lines.append(pad + key + ":")
-        lines += renderBlock(children, indent: indent + step, step: step, sequenceIndent: sequenceIndent)
+        lines +=
+          quote == .plain
+          ? renderBlock(children, indent: indent + step, step: step, sequenceIndent: sequenceIndent)
+          : renderBlockUncached(children, indent: indent + step, step: step, sequenceIndent: sequenceIndent, quote: quote)
       case .sequence(let items) where !items.isEmpty:
         lines.append(pad + key + ":")
         for item in items {
           lines += renderItem(
             item, dashColumn: indent + sequenceIndent, contentColumn: indent + sequenceIndent + 2, step: step,
-            sequenceIndent: sequenceIndent)
+            sequenceIndent: sequenceIndent, quote: quote)
         }
       default:
-        lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false))
+        lines.append(pad + key + ": " + ScalarRendering.render(entry.value, flow: false, json: false, quoteStyle: quote))
       }
     }
     return lines
@@ -535,7 +540,10 @@ public struct MappingEditor: Sendable {
     guard case .mapping(let entries) = item, !entries.isEmpty else {
       return [dash + ScalarRendering.render(item, flow: false, json: false, quoteStyle: quote)]
     }
-    var lines = renderBlock(entries, indent: contentColumn, step: step, sequenceIndent: sequenceIndent)
+    var lines =
+      quote == .plain
+      ? renderBlock(entries, indent: contentColumn, step: step, sequenceIndent: sequenceIndent)
+      : renderBlockUncached(entries, indent: contentColumn, step: step, sequenceIndent: sequenceIndent, quote: quote)
     lines[0] = dash + lines[0].dropFirst(contentColumn)
     return lines
   }

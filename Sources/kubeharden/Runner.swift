@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import KubeHarden
 import YAMLSource
 
@@ -30,16 +31,52 @@ struct Runner {
     let stdinBytes: [UInt8]? = inputs.contains(where: { $0.isStdin }) ? readStdin() : nil
     let results = ResultBox(count: inputs.count)
     let progress = Progress(total: inputs.count, enabled: !options.quiet)
+    // Files that report a Namespace without a LimitRange wait for the others (see `settleNamespaces`).
+    let waiting = Mutex<[(index: Int, identity: FileIdentity?)]>([])
     DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
       guard interruptRequested == 0 else { return }
       let input = inputs[index]
       var (report, identity) = process(input, resolver: resolver, stdin: stdinBytes)
-      if let identity { finish?(index, &report, identity) }
+      if !report.namespaces.missing.isEmpty {
+        waiting.withLock { $0.append((index, identity)) }
+      } else if let identity {
+        finish?(index, &report, identity)
+      }
       results.set(index, report)
       progress.tick()
     }
     progress.finish()
+    settleNamespaces(inputs, waiting.withLock { $0 }, results: results, resolver: resolver, finish: finish)
     return results.values.compactMap { $0 }
+  }
+
+  /// The view across files of `namespace-limit-range`: a file's Namespace gets no LimitRange
+  /// when another input has one for its namespace. Only the files that reported a missing
+  /// LimitRange waited; each is processed again (from the bytes it was read with) when another
+  /// file covers one of its namespaces, then finished. Every other file was finished as it was
+  /// processed. The same Namespace in two files (variants of one deployment, each applied on its
+  /// own) gets the LimitRange in both: the same name and namespace, so one object in the cluster.
+  func settleNamespaces(
+    _ inputs: [Input], _ waiting: [(index: Int, identity: FileIdentity?)], results: ResultBox, resolver: ConfigurationResolver,
+    finish: (@Sendable (_ index: Int, _ report: inout FileReport, FileIdentity) -> Void)?
+  ) {
+    guard !waiting.isEmpty else { return }
+    let reports = results.values
+    var union = Set<String>()
+    for report in reports { if let report { union.formUnion(report.namespaces.limitRanges) } }
+    let covered = union
+    // In parallel, as the first pass was: a tree of many Namespace files must not end on one core.
+    DispatchQueue.concurrentPerform(iterations: waiting.count) { item in
+      let (index, identity) = waiting[item]
+      guard interruptRequested == 0, var report = reports[index] else { return }
+      if !report.namespaces.missing.isDisjoint(with: covered), let configuration = try? resolver.configuration(for: inputs[index]) {
+        var pipeline = Pipeline(configuration: configuration, keepFindings: keepFindings)
+        pipeline.coveredNamespaces = covered
+        report = pipeline.process(path: report.path, bytes: report.original)
+      }
+      if let identity { finish?(index, &report, identity) }
+      results.set(index, report)
+    }
   }
 
   /// The report for one input, and for a file what it looked like when read.

@@ -273,7 +273,7 @@ enum Manifests {
     "run-as-non-root", "no-privileged", "no-privilege-escalation", "read-only-root-filesystem", "resource-limits",
     "seccomp-profile", "drop-capabilities", "privileged-workload", "host-namespaces", "host-path-volumes", "host-ports",
     "added-capabilities", "proc-mount", "apparmor-profile", "selinux-options", "sysctls", "windows-host-process",
-    "host-probes-and-lifecycle", "restricted-volume-types",
+    "host-probes-and-lifecycle", "restricted-volume-types", "namespace-limit-range",
   ]
 }
 

@@ -22,7 +22,13 @@ final class ConfigurationTests: XCTestCase {
       podTemplatePaths:
         - {apiVersion: apps.kruise.io/v1beta1, kind: StatefulSet, path: spec.template.spec}
       exclude: ["vendor/**"]
+      limitRange:
+        name: team.defaults-1
+        exclude: [sandbox]
       """)
+    XCTAssertEqual(c.limitRange.name, "team.defaults-1")
+    XCTAssertEqual(c.limitRange.exclude, ["sandbox"])
+    XCTAssertEqual(Configuration().limitRange.exclude, ["kube-system", "kube-public", "kube-node-lease"])
     XCTAssertFalse(c.isEnabled("read-only-root-filesystem"))
     XCTAssertTrue(c.isEnabled("no-privileged"))
     XCTAssertEqual(c.runAsUser, 65532)
@@ -43,6 +49,11 @@ final class ConfigurationTests: XCTestCase {
       ("resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}", "memory request 2Gi is above the default memory limit 1Gi"),
       ("podTemplatePaths: [{kind: X}]", "podTemplatePaths"),
       ("a: [", "error"),
+      ("limitRange: [x]", "limitRange: expected a mapping"),
+      ("limitRange: {name: Team_Limits}", "limitRange.name: 'Team_Limits' is not a DNS subdomain name"),
+      ("limitRange: {name: -x}", "limitRange.name: '-x'"),
+      ("limitRange: {names: x}", "limitRange: unknown key 'names'"),
+      ("limitRange: {exclude: {a: b}}", "limitRange.exclude: expected a list"),
     ]
     for (text, expected) in cases {
       XCTAssertThrowsError(try configuration(text), text) { error in

@@ -53,6 +53,30 @@ final class ParallelPipelineTests: XCTestCase {
     XCTAssertGreaterThan(DocumentSplitter.cuts(bytes, parts: 2).count, 2, "the stream must split")
   }
 
+  /// Namespaces in one part of a split stream, their LimitRange or a second Namespace of the
+  /// same name in another: the result is the whole file's, documents read in order (one
+  /// LimitRange for `twice`, none for `covered`, one for `open`), and a second run adds nothing.
+  func testNamespacesAcrossThePartsOfASplitStream() {
+    let namespace = { (name: String) in "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(name)\n" }
+    var text = "---\n" + namespace("covered") + "---\n" + namespace("twice") + "---\n" + namespace("open")
+    while text.utf8.count < threshold * 4 { text += "---\nkind: ConfigMap\ndata: {a: b}\n" }
+    text += "---\n" + namespace("twice")
+    text += "---\napiVersion: v1\nkind: LimitRange\nmetadata:\n  name: l\n  namespace: covered\n"
+    let bytes = Array(text.utf8)
+    XCTAssertGreaterThan(DocumentSplitter.cuts(bytes, parts: 4).count, 2, "the stream must split")
+    for keep in [true, false] {
+      var pipeline = Pipeline(configuration: Configuration(enabledPasses: ["namespace-limit-range"]), keepFindings: keep)
+      pipeline.parallelThreshold = threshold
+      let report = pipeline.process(path: "big.yaml", bytes: bytes)
+      XCTAssertNil(report.error)
+      XCTAssertEqual(report.counts.fixableByPass, ["namespace-limit-range": 2])
+      let fixed = String(decoding: report.fixed, as: UTF8.self)
+      XCTAssertEqual(fixed.components(separatedBy: "kind: LimitRange").count - 1, 3, "the file's own and two new ones")
+      for name in ["twice", "open"] { XCTAssertTrue(fixed.contains("  name: default-limits\n  namespace: \(name)\n"), name) }
+      XCTAssertEqual(pipeline.process(path: "big.yaml", bytes: report.fixed).fixed, report.fixed, "not idempotent")
+    }
+  }
+
   func testAPartThatFailsFallsBackToTheWholeFileError() {
     var text = ""
     while text.utf8.count < threshold * 4 { text += "---\nkind: ConfigMap\ndata: {a: b}\n" }
