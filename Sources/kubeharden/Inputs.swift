@@ -16,6 +16,8 @@ struct Input: Sendable {
   var mayBeLink = true
   /// Whether the path was named on the command line (not found under a directory).
   var named = false
+  /// A chart folder (`Chart.yaml`): checked on what it renders, fixed in its `values.yaml`.
+  var isChart = false
 }
 
 /// Expands command-line paths into files: directories recurse into *.yaml, *.yml and *.json,
@@ -43,7 +45,7 @@ enum InputCollector {
         var found: [Found] = []
         walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
         for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
-          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink))
+          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink, isChart: file.isChart))
         }
       } else if seen.insert(realPath(path)).inserted {
         var link = stat()
@@ -92,6 +94,16 @@ enum InputCollector {
     var path: String
     var real: String
     var isLink: Bool
+    var isChart = false
+  }
+
+  /// What of a chart folder is not a manifest: its templates (Go templates, read through the
+  /// chart), its subcharts, its values files (`values*.yaml`, `ci/*.yaml` values overrides) and
+  /// its metadata. Other YAML in a chart folder (rendered examples) stays ordinary manifests.
+  static let chartParts: Set<String> = ["templates", "charts", "ci", "Chart.yaml", "Chart.lock", "values.schema.json"]
+
+  static func isChartPart(_ name: String) -> Bool {
+    chartParts.contains(name) || (name.hasPrefix("values") && hasManifestExtension(name))
   }
 
   /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
@@ -114,7 +126,13 @@ enum InputCollector {
     closedir(stream)
     let prefix = directory.hasSuffix("/") ? directory : directory + "/"
     let realPrefix = real.hasSuffix("/") ? real : real + "/"
+    let isChart = entries.contains { $0.name == "Chart.yaml" }
+    if isChart {
+      let path = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+      found.append(Found(path: path, real: real, isLink: false, isChart: true))
+    }
     for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
+      if isChart && isChartPart(name) { continue }
       let child = prefix + name
       var isDirectory = type == UInt8(DT_DIR)
       var isFile = type == UInt8(DT_REG)

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KubeHarden
+import KubeHardenHelm
 import YAMLSource
 
 #if canImport(Glibc)
@@ -33,13 +34,49 @@ struct Runner {
     DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
       guard interruptRequested == 0 else { return }
       let input = inputs[index]
+      if input.isChart {
+        var reports: [FileReport] = []
+        for (report, identity) in processChart(input, resolver: resolver) {
+          var report = report
+          if let identity { finish?(index, &report, identity) }
+          reports.append(report)
+        }
+        results.set(index, reports)
+        progress.tick()
+        return
+      }
       var (report, identity) = process(input, resolver: resolver, stdin: stdinBytes)
       if let identity { finish?(index, &report, identity) }
-      results.set(index, report)
+      results.set(index, [report])
       progress.tick()
     }
     progress.finish()
-    return results.values.compactMap { $0 }
+    return results.values.compactMap { $0 }.flatMap { $0 }
+  }
+
+  /// The reports of a chart folder: its `values.yaml` (read here, with what it looked like, for
+  /// the check before `fix` replaces it) and the template files its findings are located in.
+  func processChart(_ input: Input, resolver: ConfigurationResolver) -> [(FileReport, FileIdentity?)] {
+    let valuesPath = input.path + "/values.yaml"
+    let configuration: Configuration
+    do {
+      configuration = try resolver.configuration(for: Input(path: valuesPath, isStdin: false))
+    } catch {
+      return [(FileReport(path: valuesPath, original: [], error: FileError(message: error.message)), nil)]
+    }
+    if ConfigurationResolver.isExcluded(valuesPath, by: configuration) { return [] }
+    var bytes: [UInt8]?
+    var identity: FileIdentity?
+    if FileManager.default.fileExists(atPath: valuesPath) {
+      do {
+        let read = try FileIO.readFile(valuesPath, limit: ParseLimits.default.maxBytes)
+        (bytes, identity) = (read.bytes, read.identity)
+      } catch {
+        return [(FileReport(path: valuesPath, original: [], error: FileError(message: String(describing: error))), nil)]
+      }
+    }
+    let reports = ChartProcessor.process(directory: input.path, valuesBytes: bytes, configuration: configuration)
+    return reports.map { ($0, $0.path == valuesPath ? identity : nil) }
   }
 
   /// The report for one input, and for a file what it looked like when read.
@@ -80,15 +117,15 @@ struct Runner {
 
 /// Collects results from concurrent workers.
 final class ResultBox: @unchecked Sendable {
-  private var storage: [FileReport?]
+  private var storage: [[FileReport]?]
   private let lock = NSLock()
   init(count: Int) { storage = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ value: FileReport) {
+  func set(_ index: Int, _ value: [FileReport]) {
     lock.lock()
     storage[index] = value
     lock.unlock()
   }
-  var values: [FileReport?] {
+  var values: [[FileReport]?] {
     lock.lock()
     defer { lock.unlock() }
     return storage
