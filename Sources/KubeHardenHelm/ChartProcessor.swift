@@ -122,6 +122,9 @@ struct ChartSession {
       scope: scope, defines: defines, files: files.map(\.bytes), chartName: folder.name, chartVersion: folder.version,
       appVersion: folder.appVersion)
     let rendered = renderer.render(template.nodes, dot: .root)
+    if let dump = ProcessInfo.processInfo.environment["KUBEHARDEN_HELM_DUMP"], files[file].display.contains(dump) {
+      FileHandle.standardError.write(Data(("--- rendered \(files[file].display)\n" + rendered.text + "\n").utf8))
+    }
     for piece in ChartSession.splitManifests(rendered.bytes) {
       let bytes = Array(rendered.bytes[piece])
       guard bytes.contains(where: { !TemplateParser.isSpace($0) }) else { continue }

@@ -31,6 +31,8 @@ struct RenderedText: Sendable {
   var bytes: [UInt8] = []
   var chunks: [Chunk] = []
   var origins: [Origin] = []
+  /// The text is `toYaml` of an empty value (`{}`, `null`), possibly indented.
+  var isEmptyValue = false
 
   init() {}
   init(_ text: String) { bytes = Array(text.utf8) }
@@ -59,10 +61,29 @@ struct RenderedText: Sendable {
     map[bytes.count] = out.bytes.count
     out.chunks = chunks.map { Chunk(range: map[$0.range.lowerBound]..<map[$0.range.upperBound], path: $0.path, kind: $0.kind) }
     out.origins = origins.map { Origin(start: map[$0.start], file: $0.file, offset: $0.offset) }
+    out.isEmptyValue = isEmptyValue
     return out
   }
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  /// Whether the text so far ends with a mapping key (`key:`), spaces and line breaks aside.
+  var endsWithKey: Bool {
+    var i = bytes.count - 1
+    while i >= 0 && TemplateParser.isSpace(bytes[i]) { i -= 1 }
+    return i >= 0 && bytes[i] == UInt8(ascii: ":")
+  }
+
+  /// Whether the last line so far holds anything but spaces (false also when no line break
+  /// was written yet and nothing else was: the start of a helper's output).
+  var lineHasContent: Bool {
+    var i = bytes.count - 1
+    while i >= 0 && bytes[i] != 0x0A {
+      if bytes[i] != 0x20 && bytes[i] != 0x09 { return true }
+      i -= 1
+    }
+    return false
+  }
 }
 
 /// The value of a template expression, as far as it is known.
@@ -99,11 +120,27 @@ struct TemplateRenderer {
   /// Placeholder for what is not evaluated: a plain scalar that is no number, boolean or null.
   static let placeholder = "x"
 
+  /// Whether a value prints as the placeholder.
+  static func isPlaceholder(_ value: TemplateValue, scope: ValuesScope) -> Bool {
+    switch value {
+    case .unknown, .root: return true
+    case .values(let path): return scope.scalarText(path) == nil && scope.node(path) != nil
+    default: return false
+    }
+  }
+
   func render(_ nodes: [TemplateNode], dot: TemplateValue) -> RenderedText {
     var out = RenderedText()
+    render(nodes, dot: dot, into: &out)
+    return out
+  }
+
+  /// Renders into `out`; branches render into the same buffer, so that what they write can
+  /// see the line it continues.
+  func render(_ nodes: [TemplateNode], dot: TemplateValue, into out: inout RenderedText) {
     state.depth += 1
     defer { state.depth -= 1 }
-    guard state.depth < 40 else { return out }  // recursive helpers
+    guard state.depth < 40 else { return }  // recursive helpers
     for node in nodes {
       switch node {
       case .text(let file, let range):
@@ -115,7 +152,17 @@ struct TemplateRenderer {
           continue
         }
         let value = evaluate(body, dot: dot)
-        out.append(text(of: value))
+        if TemplateRenderer.isPlaceholder(value, scope: scope) && !out.lineHasContent {
+          // Unknown output at the start of a line (a helper's labels, a list from values):
+          // a comment, so the manifest around it still reads as YAML.
+          out.bytes += Array("#\(TemplateRenderer.placeholder)".utf8)
+          continue
+        }
+        let text = text(of: value)
+        // An empty value (`{}`, null) written where no key precedes it (merged into the
+        // mapping around it) renders nothing; after a key it is that key's empty value.
+        if text.isEmptyValue && !out.endsWithKey { continue }
+        out.append(text)
       case .branches(let kind, let conditions, let elseBody, _, _):
         var taken = false
         for (condition, body) in conditions {
@@ -128,17 +175,16 @@ struct TemplateRenderer {
           if truth == true || truth == nil || fillable {
             var innerDot = dot
             if kind == .withBlock { innerDot = value }
-            out.append(render(body, dot: innerDot))
+            render(body, dot: innerDot, into: &out)
             taken = true
             break
           }
         }
-        if !taken { out.append(render(elseBody, dot: dot)) }
+        if !taken { render(elseBody, dot: dot, into: &out) }
       case .range:
         continue  // lists built from values (env, args, extra containers): not followed
       }
     }
-    return out
   }
 
   /// `$name := expr` or `$name = expr`.
@@ -165,7 +211,7 @@ struct TemplateRenderer {
       if words.first == "-" { words.removeFirst() }
       guard let at = words.firstIndex(of: "toYaml"), at + 1 < words.count else { return false }
       let argument = words[at + 1]
-      if kind == .withBlock && (argument == "." || argument == "$") { return words.count == 1 || true }
+      if kind == .withBlock && argument == "." { return true }
       guard case .values(let path) = evaluate(argument, dot: dot) else { return false }
       return paths.contains(path)
     }
@@ -226,6 +272,7 @@ struct TemplateRenderer {
     }
     out.bytes = Array(scope.flowText(path).utf8)
     out.chunks.append(RenderedText.Chunk(range: 0..<out.bytes.count, path: path, kind: .node))
+    out.isEmptyValue = out.bytes == Array("{}".utf8) || out.bytes == Array("null".utf8)
     return out
   }
 
@@ -337,6 +384,8 @@ struct TemplateRenderer {
       return name == "tpl" ? args[0] : args[1]
     case "nindent", "indent":
       guard args.count == 2, let n = textArg(args[0]).flatMap({ Int($0) }) else { return .unknown }
+      // Indented blocks of unknown content (a helper's labels, a `dict` context): left out.
+      if TemplateRenderer.isPlaceholder(args[1], scope: scope) { return .text(RenderedText()) }
       return .text(text(of: args[1]).indented(n, newline: name == "nindent"))
     case "quote", "squote":
       guard let last = args.last else { return .unknown }

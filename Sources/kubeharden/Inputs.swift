@@ -99,8 +99,10 @@ enum InputCollector {
 
   /// What of a chart folder is not a manifest: its templates (Go templates, read through the
   /// chart), its subcharts, its values files (`values*.yaml`, `ci/*.yaml` values overrides) and
-  /// its metadata. Other YAML in a chart folder (rendered examples) stays ordinary manifests.
-  static let chartParts: Set<String> = ["templates", "charts", "ci", "Chart.yaml", "Chart.lock", "values.schema.json"]
+  /// its metadata, its unit tests. Other YAML in a chart folder (rendered examples) stays ordinary manifests.
+  /// `tests/` holds helm-unittest suites (https://github.com/helm-unittest/helm-unittest: "tests
+  /// ... under the tests folder of the chart"), which are not manifests either.
+  static let chartParts: Set<String> = ["templates", "charts", "ci", "tests", "Chart.yaml", "Chart.lock", "values.schema.json"]
 
   static func isChartPart(_ name: String) -> Bool {
     chartParts.contains(name) || (name.hasPrefix("values") && hasManifestExtension(name))
