@@ -67,6 +67,63 @@ struct RenderedText: Sendable {
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
 
+  /// Without white space at either end (Sprig's `trim`).
+  func trimmed() -> RenderedText {
+    var start = 0
+    var end = bytes.count
+    while start < end && TemplateParser.isSpace(bytes[start]) { start += 1 }
+    while end > start && TemplateParser.isSpace(bytes[end - 1]) { end -= 1 }
+    var out = RenderedText()
+    out.bytes = Array(bytes[start..<end])
+    func clamp(_ i: Int) -> Int { min(max(i, start), end) - start }
+    out.chunks = chunks.map { Chunk(range: clamp($0.range.lowerBound)..<clamp($0.range.upperBound), path: $0.path, kind: $0.kind) }
+    out.origins = origins.map { Origin(start: clamp($0.start), file: $0.file, offset: $0.offset) }
+    out.isEmptyValue = isEmptyValue
+    return out
+  }
+
+  /// Without leading blank lines and without the indentation all its lines share (what
+  /// `fromYaml | toYaml` makes of a block).
+  func dedented() -> RenderedText {
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in bytes.enumerated() where b == 0x0A {
+      lines.append(start..<i)
+      start = i + 1
+    }
+    lines.append(start..<bytes.count)
+    func indentation(_ line: Range<Int>) -> Int? {
+      var i = line.lowerBound
+      while i < line.upperBound && bytes[i] == 0x20 { i += 1 }
+      return i < line.upperBound ? i - line.lowerBound : nil
+    }
+    let common = lines.compactMap(indentation).min() ?? 0
+    var out = RenderedText()
+    var map = [Int](repeating: 0, count: bytes.count + 1)
+    var started = false
+    for line in lines {
+      let content = indentation(line)
+      if !started && content == nil {
+        for i in line { map[i] = 0 }
+        if line.upperBound < bytes.count { map[line.upperBound] = 0 }
+        continue
+      }
+      if started { out.bytes.append(0x0A) }
+      started = true
+      let drop = min(common, content ?? (line.upperBound - line.lowerBound))
+      for i in line.lowerBound..<(line.lowerBound + drop) { map[i] = out.bytes.count }
+      for i in (line.lowerBound + drop)..<line.upperBound {
+        map[i] = out.bytes.count
+        out.bytes.append(bytes[i])
+      }
+      if line.upperBound <= bytes.count { map[line.upperBound] = out.bytes.count }
+    }
+    map[bytes.count] = out.bytes.count
+    out.chunks = chunks.map { Chunk(range: map[$0.range.lowerBound]..<max(map[$0.range.lowerBound], map[$0.range.upperBound]), path: $0.path, kind: $0.kind) }
+    out.origins = origins.map { Origin(start: map[$0.start], file: $0.file, offset: $0.offset) }
+    return out
+  }
+
   /// Whether the text so far ends with a mapping key (`key:`), spaces and line breaks aside.
   var endsWithKey: Bool {
     var i = bytes.count - 1
@@ -171,7 +228,11 @@ struct TemplateRenderer {
           // A block guarded by the very value it writes with `toYaml` (`with .Values.x` +
           // `toYaml .`, `if .Values.x` + `toYaml .Values.x`) and empty today renders once that
           // value is filled: render it, so that the block is there to fill.
-          let fillable = truth == false && guardsItsOwnValue(condition, kind: kind, body: body, dot: dot)
+          // Only where nothing else renders when it is empty: filling a value that chooses
+          // between branches would drop what the other branch writes.
+          let fillable =
+            truth == false && conditions.count == 1 && elseBody.isEmpty
+            && guardsItsOwnValue(condition, kind: kind, body: body, dot: dot)
           if truth == true || truth == nil || fillable {
             var innerDot = dot
             if kind == .withBlock { innerDot = value }
@@ -270,9 +331,17 @@ struct TemplateRenderer {
       }
       return out
     }
+    if let (layer, node) = scope.node(path), layer.document.isSequence(node), layer.document.firstChild(node) != nil {
+      // A list as `toYaml` prints it: one `- item` per line (it may continue a block list).
+      for (i, item) in layer.document.items(node).enumerated() {
+        if i > 0 { out.bytes.append(0x0A) }
+        out.bytes += Array(("- " + ValuesScope.flowText(layer.document, item, depth: 0)).utf8)
+      }
+      return out
+    }
     out.bytes = Array(scope.flowText(path).utf8)
     out.chunks.append(RenderedText.Chunk(range: 0..<out.bytes.count, path: path, kind: .node))
-    out.isEmptyValue = out.bytes == Array("{}".utf8) || out.bytes == Array("null".utf8)
+    out.isEmptyValue = out.bytes == Array("{}".utf8) || out.bytes == Array("null".utf8) || out.bytes == Array("[]".utf8)
     return out
   }
 
@@ -371,8 +440,17 @@ struct TemplateRenderer {
     }
     switch name {
     case "toYaml":
+      // `include "x" . | fromYaml | toYaml`: the text is YAML already.
+      if args.count == 1, case .text(let text) = args[0] { return .text(text) }
       guard args.count == 1, case .values(let path) = args[0] else { return .unknown }
       return .text(toYaml(path))
+    case "trim":
+      guard args.count == 1 else { return .unknown }
+      return .text(text(of: args[0]).trimmed())
+    case "fromYaml":
+      // Parsing and printing again normalizes the indentation: the text, dedented.
+      guard args.count == 1, case .text(let text) = args[0] else { return .unknown }
+      return .text(text.dedented())
     case "include", "template":
       guard let nameArg = args.first, let defineName = textArg(nameArg), let body = defines[defineName] else { return .unknown }
       let context = args.count > 1 ? args[1] : .unknown
