@@ -83,7 +83,8 @@ struct ChartSession {
           if ChartReader.rendersManifest(relative) || relative.hasSuffix(".tpl") {
             addTemplateFinding(
               file: index, offset: error.offset, passID: "helm-chart",
-              message: "kubeharden cannot read this template (\(error.message)); its workloads are not checked")
+              message: "kubeharden cannot read this template (\(error.message)); its workloads are not checked",
+              status: .unfixable(reason: "render the chart and check its output"))
           }
           parsed.append((folder, scope, index, nil))
         }
@@ -92,7 +93,7 @@ struct ChartSession {
         addTemplateNote(
           folder: folder, relative: packaged,
           message:
-            "packaged subchart \(packaged) is not read: its templates and defaults are not checked; unpack it into charts/ to have them checked")
+            "packaged subchart \(packaged) is not read: its templates and defaults are not checked")
       }
     }
     for item in parsed {
@@ -186,7 +187,8 @@ struct ChartSession {
     let editor = MappingEditor(document)
     for item in drafts {
       let pod = pods[item.pod]
-      let workload = "\(pod.kind) '\(pod.name ?? "?")' rendered from \(files[file].display)"
+      let name = pod.name.map { $0.isEmpty ? "" : " '\($0)'" } ?? ""
+      let workload = "\(pod.kind)\(name) rendered from \(files[file].display)"
       mapDraft(item, workload: workload, editor: editor, bindings: bindings, rendered: rendered, base: base, scope: scope, file: file)
     }
   }
@@ -370,7 +372,7 @@ struct ChartSession {
     templateFindings[index, default: []].append(
       Finding(
         passID: "helm-chart", severity: .note, message: message, range: 0..<0, start: location, end: location,
-        status: .unfixable(reason: message), fix: nil))
+        status: .unfixable(reason: "unpack it into charts/ to have it checked"), fix: nil))
   }
 
   mutating func reports() -> [FileReport] {

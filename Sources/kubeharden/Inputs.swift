@@ -18,6 +18,8 @@ struct Input: Sendable {
   var named = false
   /// A chart folder (`Chart.yaml`): checked on what it renders, fixed in its `values.yaml`.
   var isChart = false
+  /// A file found inside a chart folder (not one of the chart's own parts).
+  var inChart = false
 }
 
 /// Expands command-line paths into files: directories recurse into *.yaml, *.yml and *.json,
@@ -45,7 +47,7 @@ enum InputCollector {
         var found: [Found] = []
         walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
         for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
-          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink, isChart: file.isChart))
+          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink, isChart: file.isChart, inChart: file.inChart))
         }
       } else if seen.insert(realPath(path)).inserted {
         var link = stat()
@@ -95,6 +97,7 @@ enum InputCollector {
     var real: String
     var isLink: Bool
     var isChart = false
+    var inChart = false
   }
 
   /// What of a chart folder is not a manifest: its templates (Go templates, read through the
@@ -113,7 +116,7 @@ enum InputCollector {
   /// `realpath`, so a tree of many files is walked with about one system call per folder.
   static func walk(
     _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)],
-    leftovers: inout [String]
+    leftovers: inout [String], inChart: Bool = false
   ) {
     guard visited.insert(real).inserted else { return }  // symlink loop or repeat
     guard let stream = opendir(directory) else {
@@ -148,14 +151,14 @@ enum InputCollector {
       }
       if isDirectory {
         if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
-        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
+        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors, leftovers: &leftovers, inChart: inChart || isChart)
       } else if isTemporaryFile(name) {
         if isFile && type == UInt8(DT_REG) && isLeftover(name) { leftovers.append(child) }
         continue  // temporary files of a running fix, or leftovers of a killed one
       } else if !isFile || name == ".kubeharden.yaml" {
         continue  // the configuration file
       } else if hasManifestExtension(name) {
-        found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG)))
+        found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG), inChart: inChart || isChart))
       }
     }
   }
