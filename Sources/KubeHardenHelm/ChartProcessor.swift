@@ -222,28 +222,39 @@ struct ChartSession {
       return
     }
     var requirements: [Requirement] = []
+    // What the template writes itself, or the schema forbids: said all at once, at the
+    // template line of the first.
+    var unbound: [(node: NodeID, text: String)] = []
+    var forbidden: [(node: NodeID, key: String, text: String)] = []
     for requirement in draft.requirements {
+      let text = "\(ChartSession.describe(requirement.path, requirement.value)) \(ChartSession.context(document, requirement.base))"
       guard let path = bindings.valuesPath(requirement, editor: editor) else {
-        let deepest = bindings.deepestNode(requirement, editor: editor)
-        templateFinding(
-          deepest,
-          status: .unfixable(
-            reason:
-              "no value fills this in the template: write \(ChartSession.describe(requirement.path, requirement.value)) there (\(ChartSession.context(document, requirement.base)))"
-          ))
-        return
+        unbound.append((bindings.deepestNode(requirement, editor: editor), text))
+        continue
       }
       let target = scope.editPrefix + path
-      if let forbidden = chart.schema?.forbiddenKey(in: target), !valueExists(target) {
-        templateFinding(
-          deepestNodeForManual(requirement, editor: editor, bindings: bindings),
-          status: .unfixable(
-            reason:
-              "values.schema.json does not allow '\(forbidden.joined(separator: "."))' in values.yaml; set \(ChartSession.describe(requirement.path, requirement.value)) in the template or extend the schema"
-          ))
-        return
+      if let key = chart.schema?.forbiddenKey(in: target), !valueExists(target) {
+        forbidden.append((bindings.deepestNode(requirement, editor: editor), key.joined(separator: "."), text))
+        continue
       }
       requirements.append(Requirement(base: root, path: target, value: requirement.value))
+    }
+    if let first = unbound.first {
+      templateFinding(
+        first.node,
+        status: .unfixable(
+          reason: "no value fills this; write it in the template: \(unbound.map(\.text).joined(separator: ", "))"))
+      return
+    }
+    if let first = forbidden.first {
+      let keys = Array(Set(forbidden.map(\.key))).sorted().map { "'\($0)'" }.joined(separator: ", ")
+      templateFinding(
+        first.node,
+        status: .unfixable(
+          reason:
+            "values.schema.json does not allow \(keys) in values.yaml; write \(forbidden.map(\.text).joined(separator: ", ")) in the template, or extend the schema"
+        ))
+      return
     }
     var moved = relabeled(draft, message: "\(message) (\(workload))")
     moved.requirements = requirements
@@ -315,9 +326,9 @@ struct ChartSession {
   static func context(_ document: Document, _ base: NodeID) -> String {
     if let parent = document.parent(base), document.isSequence(parent) {
       let name = MappingEditor(document).value(at: ["name"], in: base).flatMap { document.string($0) } ?? "?"
-      return "under container '\(name)'"
+      return "in container '\(name)'"
     }
-    return "under the pod spec"
+    return "in the pod spec"
   }
 
   // MARK: Locations and reports
