@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+import KubeHarden
+@testable import KubeHardenHelm
+import YAMLSource
+
+/// The template reader: trim markers, control structures, values, and where rendered values come from.
+final class TemplateRendererTests: XCTestCase {
+  func scope(_ values: String) throws -> ValuesScope {
+    let document = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(values)).first)
+    let root = try XCTUnwrap(document.root)
+    return ValuesScope(layers: [.init(document: document, editor: MappingEditor(document), root: root, prefix: [])], editPrefix: [])
+  }
+
+  func render(_ template: String, values: String, defines: String = "") throws -> RenderedText {
+    let parsed = try TemplateParser.parse(Array(template.utf8), file: 0)
+    let helpers = try TemplateParser.parse(Array(defines.utf8), file: 1)
+    let renderer = TemplateRenderer(
+      scope: try scope(values), defines: parsed.defines.merging(helpers.defines) { a, _ in a },
+      files: [Array(template.utf8), Array(defines.utf8)], chartName: "demo", chartVersion: "0.1.0", appVersion: "1.0")
+    return renderer.render(parsed.nodes, dot: .root)
+  }
+
+  func testTrimMarkersAndComments() throws {
+    let out = try render("a:\n  {{- /* note */ -}}\n  {{- \" b\" }}\nc: {{ .Chart.Name }}\n", values: "{}")
+    XCTAssertEqual(out.text, "a: b\nc: demo\n")
+  }
+
+  func testWithAndToYamlRecordValuesPaths() throws {
+    let out = try render(
+      "spec:\n  {{- with .Values.pod }}\n  securityContext:\n    {{- toYaml . | nindent 4 }}\n  {{- end }}\n",
+      values: "pod:\n  runAsNonRoot: true\n  seccompProfile:\n    type: RuntimeDefault\n")
+    XCTAssertEqual(out.text, "spec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n")
+    XCTAssertEqual(out.chunks.map(\.path), [["pod", "runAsNonRoot"], ["pod", "seccompProfile"]])
+  }
+
+  func testEmptyGuardedBlockRendersToBeFilled() throws {
+    // `with` of an empty map renders nothing in Helm; kubeharden renders `{}` to fill it.
+    let out = try render(
+      "c:\n  {{- with .Values.sc }}\n  securityContext: {{- toYaml . | nindent 4 }}\n  {{- end }}\n", values: "sc: {}\n")
+    XCTAssertEqual(out.text, "c:\n  securityContext:\n    {}\n")
+    XCTAssertEqual(out.chunks.map(\.path), [["sc"]])
+    // ... but not where an else branch renders something else, nor for a guard that is not the value written.
+    let other = try render(
+      "c:\n  {{- if .Values.sc }}\n  a: {{ toYaml .Values.sc }}\n  {{- else }}\n  b: 1\n  {{- end }}\n  {{- if .Values.on }}\n  d: 2\n  {{- end }}\n",
+      values: "sc: {}\non: false\n")
+    XCTAssertEqual(other.text, "c:\n  b: 1\n")
+  }
+
+  func testConditionsAndIncludes() throws {
+    let out = try render(
+      "{{- if and .Values.a (not .Values.b) }}x: {{ include \"demo.name\" . | quote }}{{ end }}\n",
+      values: "a: true\nb: false\nname: web\n", defines: "{{- define \"demo.name\" -}}{{ .Values.name }}{{- end -}}")
+    XCTAssertEqual(out.text, "x: \"web\"\n")
+    XCTAssertEqual(out.chunks.map(\.path), [["name"]])
+    XCTAssertEqual(out.chunks.first?.kind, .scalar)
+  }
+
+  func testUnknownOutputAtALineStartIsAComment() throws {
+    let out = try render("labels:\n  {{ include \"missing\" . }}\n  a: {{ lookup \"v1\" }}\n", values: "{}")
+    XCTAssertEqual(out.text, "labels:\n  #x\n  a: x\n")
+  }
+
+  func testUnterminatedActionIsAnError() {
+    XCTAssertThrowsError(try TemplateParser.parse(Array("a: {{ .Values.x".utf8), file: 0))
+    XCTAssertThrowsError(try TemplateParser.parse(Array("{{ if .Values.x }}a".utf8), file: 0))
+  }
+
+  func testSplitManifestsLikeHelm() {
+    let text = Array("a: 1\n---# comment\nb: 2\n---\nc: 3\n".utf8)
+    let pieces = ChartSession.splitManifests(text).map { String(decoding: text[$0], as: UTF8.self) }
+    XCTAssertEqual(pieces, ["a: 1\n", "# comment\nb: 2\n", "c: 3\n"])
+  }
+
+  func testTruthOfValues() throws {
+    let s = try scope("a: {}\nb: [x]\nc: \"\"\nd: 0\ne: \"false\"\nf: null\ng: {k: v}\n")
+    XCTAssertEqual(["a", "b", "c", "d", "e", "f", "g", "missing"].map { s.isTruthy([$0]) }, [false, true, false, false, true, false, true, false])
+    XCTAssertTrue(s.isEmptyMapOrMissing(["a"]))
+    XCTAssertTrue(s.isEmptyMapOrMissing(["missing"]))
+    XCTAssertFalse(s.isEmptyMapOrMissing(["g"]))
+  }
+
+  func testSchemaForbidsOnlyWhatItSays() throws {
+    let schema = try XCTUnwrap(
+      ValuesSchema(
+        json: Data(
+          ##"{"additionalProperties": false, "properties": {"sc": {"$ref": "#/$defs/sc"}, "free": {"type": "object"}}, "$defs": {"sc": {"additionalProperties": false, "properties": {"runAsNonRoot": {}}}}}"##
+            .utf8)))
+    XCTAssertNil(schema.forbiddenKey(in: ["sc", "runAsNonRoot"]))
+    XCTAssertEqual(schema.forbiddenKey(in: ["sc", "privileged"]), ["sc", "privileged"])
+    XCTAssertEqual(schema.forbiddenKey(in: ["other"]), ["other"])
+    XCTAssertNil(schema.forbiddenKey(in: ["free", "anything", "deeper"]))
+  }
+}
