@@ -58,4 +58,19 @@ final class ChartInputTests: XCTestCase {
     let diff = run(["diff", chart.path], cwd: chart)
     XCTAssertTrue(String(decoding: diff.stdout, as: UTF8.self).contains("+++ b/values.yaml"), diff.stderr)
   }
+
+  /// The README's Helm example is what the binary prints on the corpus chart it names.
+  func testReadmeHelmExampleIsCurrent() throws {
+    _ = try TestPaths.requireBinary()
+    guard let corpus = TestPaths.shared?.appendingPathComponent("corpus/helm"),
+      FileManager.default.fileExists(atPath: corpus.appendingPathComponent("snyk-exporter/Chart.yaml").path)
+    else { throw XCTSkip("SKIPPED: ../shared/corpus/helm/snyk-exporter is not present") }
+    let readme = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let start = try XCTUnwrap(readme.range(of: "<!-- helm-example -->\n```console\n$ kubeharden diff snyk-exporter\n"))
+    let end = try XCTUnwrap(readme.range(of: "```\n<!-- /helm-example -->"))
+    let shown = String(readme[start.upperBound..<end.lowerBound])
+    let result = run(["diff", "snyk-exporter"], cwd: corpus)
+    XCTAssertEqual(result.status, 1, result.stderr)
+    XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), shown, "update README.md's Helm example")
+  }
 }
