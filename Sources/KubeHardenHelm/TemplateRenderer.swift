@@ -468,9 +468,16 @@ struct TemplateRenderer {
     case "quote", "squote":
       guard let last = args.last else { return .unknown }
       let inner = text(of: last)
-      let q: UInt8 = name == "quote" ? 0x22 : 0x27
       var out = RenderedText()
-      out.bytes = [q] + inner.bytes + [q]
+      if name == "quote" {
+        // Sprig's quote is Go's `%q` (strconv.Quote): `"` and `\` escaped, control characters
+        // as escapes (https://github.com/Masterminds/sprig/blob/master/strings.go, `quote`).
+        let escaped = ValuesScope.quoted(inner.text)
+        out.bytes = Array(escaped.utf8)
+        if escaped.utf8.count != inner.bytes.count + 2 { return .text(out) }  // changed inside: no chunk
+      } else {
+        out.bytes = [0x27] + inner.bytes + [0x27]
+      }
       if inner.chunks.count == 1, inner.chunks[0].range == 0..<inner.bytes.count {
         out.chunks = [RenderedText.Chunk(range: 0..<out.bytes.count, path: inner.chunks[0].path, kind: .scalar)]
       }
