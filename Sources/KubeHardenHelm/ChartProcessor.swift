@@ -62,9 +62,22 @@ struct ChartSession {
     // subcharts, as in Helm.
     var parsed: [(chart: ChartFolder, scope: ValuesScope, file: Int, template: ParsedTemplate?)] = []
     var charts: [(ChartFolder, [String])] = []
+    // Subcharts under their values key (the dependency's alias, else the name), skipped when
+    // the dependency's `condition` is false in the parent's values, as Helm does
+    // (https://helm.sh/docs/topics/charts/#tags-and-condition-fields-in-dependencies: "the first
+    // valid path found is used"; "if the path does not exist, the condition has no effect").
     func walk(_ folder: ChartFolder, _ prefix: [String]) {
       charts.append((folder, prefix))
-      for sub in folder.subcharts { walk(sub, prefix + [sub.name]) }
+      let parentScope = makeScope(folder, prefix: prefix)
+      for sub in folder.subcharts {
+        let dependency = folder.dependencies[sub.name]
+        if let condition = dependency?.condition.first(where: { parentScope.node($0) != nil }),
+          let (layer, node) = parentScope.node(condition), layer.document.bool(node) == false
+        {
+          continue
+        }
+        walk(sub, prefix + [dependency?.key ?? sub.name])
+      }
     }
     walk(chart, [])
     for (folder, prefix) in charts {

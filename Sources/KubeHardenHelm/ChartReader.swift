@@ -20,6 +20,9 @@ struct ChartFolder: Sendable {
   var subcharts: [ChartFolder]
   /// Packaged subcharts (`charts/*.tgz`), not read.
   var packagedSubcharts: [String]
+  /// `dependencies` of Chart.yaml: a subchart's values key (its alias, else its name) and its
+  /// `condition` (comma-separated values paths; the first that exists decides), by name.
+  var dependencies: [String: (key: String, condition: [[String]])] = [:]
 }
 
 /// A chart folder that cannot be read.
@@ -37,6 +40,7 @@ enum ChartReader {
       throw ChartReadError(path: chartPath, error: FileError(line: 0, column: 0, message: "cannot read Chart.yaml"))
     }
     var name = (directory as NSString).lastPathComponent
+    var dependencies: [String: (key: String, condition: [[String]])] = [:]
     var version = ""
     var appVersion = ""
     do {
@@ -46,6 +50,16 @@ enum ChartReader {
         name = text("name") ?? name
         version = text("version") ?? ""
         appVersion = text("appVersion") ?? ""
+        if let list = editor.value(at: ["dependencies"], in: root) {
+          for item in document.items(document.resolved(list)) {
+            func field(_ key: String) -> String? { editor.value(at: [key], in: item).flatMap { document.string(document.resolved($0)) } }
+            guard let dependency = field("name") else { continue }
+            let condition = (field("condition") ?? "").split(separator: ",").map {
+              $0.trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
+            }.filter { !$0.isEmpty }
+            dependencies[dependency] = (field("alias") ?? dependency, condition)
+          }
+        }
       }
     } catch {
       throw ChartReadError(path: chartPath, error: FileError(error))
@@ -79,7 +93,7 @@ enum ChartReader {
     return ChartFolder(
       directory: directory, name: name, version: version, appVersion: appVersion,
       values: ValuesFile(path: valuesPath, bytes: bytes, document: document), schema: schema, templates: templates,
-      subcharts: subcharts, packagedSubcharts: packaged)
+      subcharts: subcharts, packagedSubcharts: packaged, dependencies: dependencies)
   }
 
   static func collect(_ base: String, _ relative: String, into files: inout [String]) {
