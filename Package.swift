@@ -19,7 +19,8 @@ let package = Package(
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
     .target(name: "YAMLSource", dependencies: ["CLibYAML"]),
     .target(name: "KubeHarden", dependencies: ["YAMLSource"]),
-    .target(name: "KubeHardenHelm", dependencies: ["KubeHarden", "YAMLSource"]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+    .target(name: "KubeHardenHelm", dependencies: ["KubeHarden", "YAMLSource", "CZlib"]),
     .target(name: "KubeHardenOutput", dependencies: ["KubeHarden", "YAMLSource"]),
     .target(name: "KubeHardenReview", dependencies: ["KubeHarden", "KubeHardenOutput", "YAMLSource"]),
     .executableTarget(

@@ -82,9 +82,8 @@ struct ChartSession {
     walk(chart, [])
     for (folder, prefix) in charts {
       let scope = makeScope(folder, prefix: prefix)
-      for relative in folder.templates {
+      for (relative, bytes) in folder.templates {
         let path = folder.directory + "/" + relative
-        let bytes = FileManager.default.contents(atPath: path).map { Array($0) } ?? []
         let display = String(path.dropFirst(chart.directory.count + 1))
         let index = files.count
         files.append((path, display, bytes))
@@ -136,9 +135,6 @@ struct ChartSession {
       scope: scope, defines: defines, files: files.map(\.bytes), chartName: folder.name, chartVersion: folder.version,
       appVersion: folder.appVersion)
     let rendered = renderer.render(template.nodes, dot: .root)
-    if let dump = ProcessInfo.processInfo.environment["KUBEHARDEN_HELM_DUMP"], files[file].display.contains(dump) {
-      FileHandle.standardError.write(Data(("--- rendered \(files[file].display)\n" + rendered.text + "\n").utf8))
-    }
     for piece in ChartSession.splitManifests(rendered.bytes) {
       let bytes = Array(rendered.bytes[piece])
       guard bytes.contains(where: { !TemplateParser.isSpace($0) }) else { continue }

@@ -91,4 +91,16 @@ final class TemplateRendererTests: XCTestCase {
     XCTAssertEqual(schema.forbiddenKey(in: ["other"]), ["other"])
     XCTAssertNil(schema.forbiddenKey(in: ["free", "anything", "deeper"]))
   }
+
+  func testPackagedChartArchive() throws {
+    let url = HelmFixtureTests.root.appendingPathComponent("packaged-subchart/chart/charts/lib-0.1.0.tgz")
+    let bytes = Array(try Data(contentsOf: url))
+    let files = try XCTUnwrap(ChartArchive.files(gzip: bytes))
+    XCTAssertEqual(files.keys.sorted(), ["lib/Chart.yaml", "lib/templates/_container.tpl"])
+    XCTAssertTrue(String(decoding: files["lib/Chart.yaml"] ?? [], as: UTF8.self).contains("type: library"))
+    // Not gzip, or cut short: not read (never a crash).
+    XCTAssertNil(ChartArchive.files(gzip: Array("not an archive at all".utf8)))
+    XCTAssertNil(ChartArchive.files(gzip: Array(bytes.prefix(bytes.count / 2))))
+    XCTAssertNil(ChartArchive.untar([UInt8](repeating: 0x41, count: 512)))
+  }
 }
