@@ -45,7 +45,8 @@ struct ChartSession {
   var valuesDrafts: [PassDraft] = []
   /// What each values draft wants, for the check that two workloads agree: path → value.
   var wanted: [[String]: (value: NewValue, draft: Int)] = [:]
-  var conflicted: Set<Int> = []
+  /// Drafts that want a value another draft wants different, with what they disagree on.
+  var conflicted: [Int: String] = [:]
   var lineTables: [Int: LineTable] = [:]
 
   init(chart: ChartFolder, configuration: Configuration) {
@@ -273,8 +274,10 @@ struct ChartSession {
       switch requirement.value {
       case .bool, .int, .string:
         if let earlier = wanted[requirement.path], earlier.value != requirement.value {
-          conflicted.insert(index)
-          conflicted.insert(earlier.draft)
+          let what =
+            "'\(requirement.path.joined(separator: "."))' (\(ChartSession.flow(earlier.value)) for one, \(ChartSession.flow(requirement.value)) for another)"
+          conflicted[index] = what
+          conflicted[earlier.draft] = what
         } else if wanted[requirement.path] == nil {
           wanted[requirement.path] = (requirement.value, index)
         }
@@ -398,9 +401,9 @@ struct ChartSession {
   mutating func reports() -> [FileReport] {
     var reports: [FileReport] = []
     let values = chart.values
-    for index in conflicted.sorted() where index < valuesDrafts.count {
+    for (index, what) in conflicted.sorted(by: { $0.key < $1.key }) where index < valuesDrafts.count {
       valuesDrafts[index].draft.status = .unfixable(
-        reason: "rendered workloads need different values at the same values path; set it by hand")
+        reason: "the workloads that read this value need different values at \(what); set it by hand")
       valuesDrafts[index].draft.requirements = []
     }
     if let document = values.document, !valuesDrafts.isEmpty {
