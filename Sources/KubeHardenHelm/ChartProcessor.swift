@@ -149,7 +149,8 @@ struct ChartSession {
           addTemplateFinding(
             file: offset?.file ?? file, offset: offset?.offset ?? 0, passID: "helm-chart",
             message:
-              "kubeharden cannot follow what this template renders (\(error.message)); its workload is not checked: render the chart and check the output")
+              "kubeharden cannot follow what this template renders (\(error.message)); its workload is not checked: render the chart and check the output"
+          )
         }
         continue
       }
@@ -329,7 +330,8 @@ struct ChartSession {
     case .bool(let b): return b ? "true" : "false"
     case .int(let i): return String(i)
     case .string(let s): return ScalarRendering.isPlainSafe(s, flow: true) ? s : ValuesScope.quoted(s)
-    case .mapping(let entries): return "{" + entries.map { "\(ValuesScope.flowKey($0.key)): \(flow($0.value))" }.joined(separator: ", ") + "}"
+    case .mapping(let entries):
+      return "{" + entries.map { "\(ValuesScope.flowKey($0.key)): \(flow($0.value))" }.joined(separator: ", ") + "}"
     case .sequence(let items): return "[" + items.map(flow).joined(separator: ", ") + "]"
     }
   }

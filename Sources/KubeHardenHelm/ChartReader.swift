@@ -129,10 +129,11 @@ enum ChartReader {
         }
       case .archive(let files):
         // Subcharts of a packaged chart: folders under its charts/.
-        let names = Set(files.keys.compactMap { key -> String? in
-          let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-          return parts.count >= 3 && parts[0] == "charts" && parts[2] == "Chart.yaml" ? String(parts[1]) : nil
-        })
+        let names = Set(
+          files.keys.compactMap { key -> String? in
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count >= 3 && parts[0] == "charts" && parts[2] == "Chart.yaml" ? String(parts[1]) : nil
+          })
         for sub in names.sorted() {
           let prefix = "charts/\(sub)/"
           var inner: [String: [UInt8]] = [:]
@@ -150,8 +151,9 @@ enum ChartReader {
   /// A packaged subchart (`charts/x.tgz`): its files, under the one folder the archive holds.
   static func readArchive(_ bytes: [UInt8], at path: String, depth: Int) -> ChartFolder? {
     guard let files = ChartArchive.files(gzip: bytes) else { return nil }
-    guard let top = files.keys.first(where: { $0.hasSuffix("/Chart.yaml") && $0.split(separator: "/").count == 2 })?
-      .split(separator: "/").first.map(String.init)
+    guard
+      let top = files.keys.first(where: { $0.hasSuffix("/Chart.yaml") && $0.split(separator: "/").count == 2 })?
+        .split(separator: "/").first.map(String.init)
     else { return nil }
     var inner: [String: [UInt8]] = [:]
     for (key, value) in files where key.hasPrefix(top + "/") { inner[String(key.dropFirst(top.count + 1))] = value }

@@ -119,7 +119,9 @@ struct RenderedText: Sendable {
       if line.upperBound <= bytes.count { map[line.upperBound] = out.bytes.count }
     }
     map[bytes.count] = out.bytes.count
-    out.chunks = chunks.map { Chunk(range: map[$0.range.lowerBound]..<max(map[$0.range.lowerBound], map[$0.range.upperBound]), path: $0.path, kind: $0.kind) }
+    out.chunks = chunks.map {
+      Chunk(range: map[$0.range.lowerBound]..<max(map[$0.range.lowerBound], map[$0.range.upperBound]), path: $0.path, kind: $0.kind)
+    }
     out.origins = origins.map { Origin(start: map[$0.start], file: $0.file, offset: $0.offset) }
     return out
   }

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
 import KubeHarden
-@testable import KubeHardenHelm
+import XCTest
 import YAMLSource
+
+@testable import KubeHardenHelm
 
 /// Golden chart fixtures: `Fixtures/helm/<case>/chart/` is a chart; checking and fixing it with
 /// every pass must give `<case>/expected.values.yaml` (its values.yaml after the fix) byte for
@@ -78,7 +79,8 @@ final class HelmFixtureTests: XCTestCase {
       try Data(values.fixed).write(to: copy.appendingPathComponent("values.yaml"))
       let again = ChartProcessor.process(directory: copy.path, valuesBytes: nil, configuration: Configuration())
       let againValues = try XCTUnwrap(again.first { $0.path == copy.path + "/values.yaml" })
-      XCTAssertFalse(againValues.changed, "\(name): a second fix changes values.yaml:\n\(String(decoding: againValues.fixed, as: UTF8.self))")
+      XCTAssertFalse(
+        againValues.changed, "\(name): a second fix changes values.yaml:\n\(String(decoding: againValues.fixed, as: UTF8.self))")
     }
   }
 

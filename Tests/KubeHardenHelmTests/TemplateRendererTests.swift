@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
 import KubeHarden
-@testable import KubeHardenHelm
+import XCTest
 import YAMLSource
+
+@testable import KubeHardenHelm
 
 /// The template reader: trim markers, control structures, values, and where rendered values come from.
 final class TemplateRendererTests: XCTestCase {
@@ -74,7 +75,8 @@ final class TemplateRendererTests: XCTestCase {
 
   func testTruthOfValues() throws {
     let s = try scope("a: {}\nb: [x]\nc: \"\"\nd: 0\ne: \"false\"\nf: null\ng: {k: v}\n")
-    XCTAssertEqual(["a", "b", "c", "d", "e", "f", "g", "missing"].map { s.isTruthy([$0]) }, [false, true, false, false, true, false, true, false])
+    XCTAssertEqual(
+      ["a", "b", "c", "d", "e", "f", "g", "missing"].map { s.isTruthy([$0]) }, [false, true, false, false, true, false, true, false])
     XCTAssertTrue(s.isEmptyMapOrMissing(["a"]))
     XCTAssertTrue(s.isEmptyMapOrMissing(["missing"]))
     XCTAssertFalse(s.isEmptyMapOrMissing(["g"]))
