@@ -526,6 +526,42 @@ struct TemplateRenderer {
         return parts.count == args.count ? .text(RenderedText(parts.joined())) : .unknown
       }
       return .text(RenderedText(t))
+    case "contains", "hasPrefix", "hasSuffix":
+      // Sprig: `contains substr str`, `hasPrefix prefix str`, `hasSuffix suffix str`.
+      guard args.count == 2, let needle = textArg(args[0]), let text = textArg(args[1]) else { return .unknown }
+      let result = name == "contains" ? text.contains(needle) : name == "hasPrefix" ? text.hasPrefix(needle) : text.hasSuffix(needle)
+      return .bool(needle.isEmpty ? true : result)
+    case "printf":
+      // `%s`, `%d` and `%v` in order; anything else is not evaluated.
+      guard let format = args.first.flatMap(textArg) else { return .unknown }
+      var values = args.dropFirst().makeIterator()
+      var out = ""
+      var percent = false
+      for c in format {
+        if percent {
+          percent = false
+          if c == "%" {
+            out.append("%")
+            continue
+          }
+          guard "sdv".contains(c), let next = values.next(), let text = textArg(next) else { return .unknown }
+          out += text
+        } else if c == "%" {
+          percent = true
+        } else {
+          out.append(c)
+        }
+      }
+      return .text(RenderedText(out))
+    case "coalesce":
+      for arg in args {
+        guard let t = truth(arg) else { return .unknown }
+        if t { return arg }
+      }
+      return .unknown
+    case "upper":
+      guard let last = args.last, let t = textArg(last) else { return .unknown }
+      return .text(RenderedText(t.uppercased()))
     case "fail": return .text(RenderedText())
     default: return .unknown
     }

@@ -57,6 +57,22 @@ final class TemplateRendererTests: XCTestCase {
     XCTAssertEqual(out.chunks.first?.kind, .scalar)
   }
 
+  func testStringFunctions() throws {
+    // The scaffold's fullname helper: `contains`, `printf`, `trunc`, `trimSuffix`, `default`.
+    let helpers = """
+      {{- define "demo.fullname" -}}
+      {{- $name := default .Chart.Name .Values.nameOverride }}
+      {{- if contains $name .Release.Name }}
+      {{- .Release.Name | trunc 63 | trimSuffix "-" }}
+      {{- else }}
+      {{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+      {{- end }}
+      {{- end }}
+      """
+    let out = try render("name: {{ include \"demo.fullname\" . }}\n", values: "nameOverride: \"\"\n", defines: helpers)
+    XCTAssertEqual(out.text, "name: rel-demo\n")
+  }
+
   func testUnknownOutputAtALineStartIsAComment() throws {
     let out = try render("labels:\n  {{ include \"missing\" . }}\n  a: {{ lookup \"v1\" }}\n", values: "{}")
     XCTAssertEqual(out.text, "labels:\n  #x\n  a: x\n")
