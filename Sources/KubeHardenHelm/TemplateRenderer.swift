@@ -339,6 +339,8 @@ struct TemplateRenderer {
         if i > 0 { out.bytes.append(0x0A) }
         out.bytes += Array(("- " + ValuesScope.flowText(layer.document, item, depth: 0)).utf8)
       }
+      // The list as a whole (a block list starts at its first `-`): items are added to it.
+      out.chunks.append(RenderedText.Chunk(range: 0..<out.bytes.count, path: path, kind: .node))
       return out
     }
     out.bytes = Array(scope.flowText(path).utf8)

@@ -72,14 +72,15 @@ struct ValuesScope: Sendable {
     return !document.valueBytes(node).isEmpty
   }
 
-  /// Whether the value at `path` is missing, null or an empty map: a block that renders
-  /// nothing today and that kubeharden may fill.
+  /// Whether the value at `path` is missing, null, an empty map or an empty list: a block that
+  /// renders nothing today and that kubeharden may fill.
   func isEmptyMapOrMissing(_ path: [String]) -> Bool {
     let all = nodes(path)
     guard !all.isEmpty else { return true }
     return all.allSatisfy { layer, node in
       let d = layer.document
-      return (d.isMapping(node) && d.firstChild(node) == nil) || (d.isScalar(node) && !d.style(node).isQuoted && d.isNull(node))
+      return ((d.isMapping(node) || d.isSequence(node)) && d.firstChild(node) == nil)
+        || (d.isScalar(node) && !d.style(node).isQuoted && d.isNull(node))
     }
   }
 
