@@ -126,6 +126,12 @@ struct RenderedText: Sendable {
     return out
   }
 
+  /// Removes the white space at the end (and origins that pointed into it).
+  mutating func dropTrailingSpaces() {
+    while let last = bytes.last, TemplateParser.isSpace(last) { bytes.removeLast() }
+    origins.removeAll { $0.start > bytes.count }
+  }
+
   /// Whether the text so far ends with a mapping key (`key:`), spaces and line breaks aside.
   var endsWithKey: Bool {
     var i = bytes.count - 1
@@ -220,7 +226,15 @@ struct TemplateRenderer {
         let text = text(of: value)
         // An empty value (`{}`, null) written where no key precedes it (merged into the
         // mapping around it) renders nothing; after a key it is that key's empty value.
-        if text.isEmptyValue && !out.endsWithKey { continue }
+        if text.isEmptyValue {
+          guard out.endsWithKey else { continue }
+          // On the key's line (`key: {}`): on a line of its own it may sit at the key's
+          // column, where a flow value does not parse.
+          out.dropTrailingSpaces()
+          out.bytes.append(0x20)
+          out.append(text.trimmed())
+          continue
+        }
         out.append(text)
       case .branches(let kind, let conditions, let elseBody, _, _):
         var taken = false

@@ -39,8 +39,12 @@ final class TemplateRendererTests: XCTestCase {
     // `with` of an empty map renders nothing in Helm; kubeharden renders `{}` to fill it.
     let out = try render(
       "c:\n  {{- with .Values.sc }}\n  securityContext: {{- toYaml . | nindent 4 }}\n  {{- end }}\n", values: "sc: {}\n")
-    XCTAssertEqual(out.text, "c:\n  securityContext:\n    {}\n")
+    XCTAssertEqual(out.text, "c:\n  securityContext: {}\n")
     XCTAssertEqual(out.chunks.map(\.path), [["sc"]])
+    // A list written at its key's column (valid for a block list, not for `[]`): on the key's line.
+    let list = try render(
+      "c:\n  {{- with .Values.env }}\n  env:\n  {{- toYaml . | nindent 2 }}\n  {{- end }}\n  d: 1\n", values: "env: []\n")
+    XCTAssertEqual(list.text, "c:\n  env: []\n  d: 1\n")
     // ... but not where an else branch renders something else, nor for a guard that is not the value written.
     let other = try render(
       "c:\n  {{- if .Values.sc }}\n  a: {{ toYaml .Values.sc }}\n  {{- else }}\n  b: 1\n  {{- end }}\n  {{- if .Values.on }}\n  d: 2\n  {{- end }}\n",
