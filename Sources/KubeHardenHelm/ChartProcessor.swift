@@ -215,7 +215,7 @@ struct ChartSession {
       let location = templateLocation(rendered, base + document.range(node).lowerBound)
       addTemplateFinding(
         file: location?.file ?? file, offset: location?.offset ?? 0, passID: item.passID, message: "\(message) (\(workload))",
-        status: status, severity: draft.severity ?? severityOf(item))
+        status: status, severity: draft.severity ?? item.severity)
     }
     guard draft.status.isFixable, !draft.requirements.isEmpty else {
       // Not fixable (manual, exempted): located where its node came from.
@@ -288,17 +288,11 @@ struct ChartSession {
     valuesDrafts.append(PassDraft(passID: item.passID, severity: item.severity, draft: moved, pod: item.pod))
   }
 
-  func severityOf(_ item: PassDraft) -> Severity { item.severity }
-
   func relabeled(_ draft: Draft, message: String) -> Draft {
     let title = draft.fixTitle
     return Draft(
       message: message, node: draft.node, status: draft.status, requirements: draft.requirements, fixTitle: title,
       severity: draft.severity, applicability: draft.applicability)
-  }
-
-  func deepestNodeForManual(_ requirement: Requirement, editor: MappingEditor, bindings: Bindings) -> NodeID {
-    bindings.deepestNode(requirement, editor: editor)
   }
 
   func valueExists(_ path: [String]) -> Bool {

@@ -178,7 +178,9 @@ struct TemplateRenderer {
 
   final class State {
     var variables: [String: TemplateValue] = [:]
+    /// Nesting of renders (includes) and of expressions, each bounded.
     var depth = 0
+    var expressionDepth = 0
   }
   let state = State()
 
@@ -365,6 +367,9 @@ struct TemplateRenderer {
 
   /// Evaluates a pipeline (`a | b | c`).
   func evaluate(_ pipeline: String, dot: TemplateValue) -> TemplateValue {
+    state.expressionDepth += 1
+    defer { state.expressionDepth -= 1 }
+    guard state.expressionDepth < 200 else { return .unknown }  // parentheses nested without end
     var value: TemplateValue?
     for command in TemplateExpression.commands(pipeline) {
       value = call(TemplateExpression.words(command), piped: value, dot: dot)

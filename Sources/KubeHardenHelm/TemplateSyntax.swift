@@ -137,9 +137,19 @@ enum TemplateParser {
   }
 
   /// Parses nodes until a token whose keyword is in `until` (left unconsumed) or the end.
+  /// Control structures nested deeper than this are refused (the parser recurses per level).
+  static let maxNesting = 200
+
   static func parseList(
-    _ tokens: [Token], _ index: inout Int, file: Int, defines: inout [String: [TemplateNode]], until: Set<String>
+    _ tokens: [Token], _ index: inout Int, file: Int, defines: inout [String: [TemplateNode]], until: Set<String>,
+    depth: Int = 0
   ) throws(TemplateSyntaxError) -> [TemplateNode] {
+    if depth > maxNesting {
+      if index < tokens.count, case .action(_, let offset) = tokens[index] {
+        throw TemplateSyntaxError(offset: offset, message: "control structures nested more than \(maxNesting) deep")
+      }
+      throw TemplateSyntaxError(offset: 0, message: "control structures nested more than \(maxNesting) deep")
+    }
     var nodes: [TemplateNode] = []
     while index < tokens.count {
       switch tokens[index] {
@@ -156,7 +166,7 @@ enum TemplateParser {
           var condition = rest
           var elseBody: [TemplateNode] = []
           while true {
-            let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["else", "end"])
+            let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["else", "end"], depth: depth + 1)
             conditions.append((condition, body))
             guard index < tokens.count, case .action(let closing, let closingOffset) = tokens[index] else {
               throw TemplateSyntaxError(offset: offset, message: "'\(word)' without 'end'")
@@ -172,7 +182,7 @@ enum TemplateParser {
             guard closingRest.isEmpty else {
               throw TemplateSyntaxError(offset: closingOffset, message: "unsupported 'else \(closingRest)'")
             }
-            elseBody = try parseList(tokens, &index, file: file, defines: &defines, until: ["end", "else"])
+            elseBody = try parseList(tokens, &index, file: file, defines: &defines, until: ["end", "else"], depth: depth + 1)
             guard index < tokens.count, case .action(let last, _) = tokens[index], keyword(last).0 == "end" else {
               throw TemplateSyntaxError(offset: offset, message: "'\(word)' without 'end'")
             }
@@ -184,18 +194,18 @@ enum TemplateParser {
               kind: word == "if" ? .ifBlock : .withBlock, conditions: conditions, elseBody: elseBody, file: file, offset: offset))
         case "range":
           index += 1
-          let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["else", "end"])
+          let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["else", "end"], depth: depth + 1)
           var elseBody: [TemplateNode] = []
           if index < tokens.count, case .action(let closing, _) = tokens[index], keyword(closing).0 == "else" {
             index += 1
-            elseBody = try parseList(tokens, &index, file: file, defines: &defines, until: ["end"])
+            elseBody = try parseList(tokens, &index, file: file, defines: &defines, until: ["end"], depth: depth + 1)
           }
           guard index < tokens.count else { throw TemplateSyntaxError(offset: offset, message: "'range' without 'end'") }
           index += 1
           nodes.append(.range(rest, body: body, elseBody: elseBody))
         case "define", "block":
           index += 1
-          let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["end"])
+          let body = try parseList(tokens, &index, file: file, defines: &defines, until: ["end"], depth: depth + 1)
           guard index < tokens.count else { throw TemplateSyntaxError(offset: offset, message: "'\(word)' without 'end'") }
           index += 1
           let name = TemplateParser.firstString(rest) ?? rest

@@ -82,6 +82,13 @@ final class TemplateRendererTests: XCTestCase {
     XCTAssertEqual(out.text, "labels:\n  #x\n  a: x\n")
   }
 
+  func testDeepNestingIsRefusedNotACrash() throws {
+    let deep = String(repeating: "{{ if .Values.a }}", count: 5000) + "x" + String(repeating: "{{ end }}", count: 5000)
+    XCTAssertThrowsError(try TemplateParser.parse(Array(deep.utf8), file: 0))
+    let parens = "a: {{ " + String(repeating: "(", count: 5000) + ".Values.a" + String(repeating: ")", count: 5000) + " }}\n"
+    XCTAssertEqual(try render(parens, values: "a: 1\n").text, "a: x\n")
+  }
+
   func testUnterminatedActionIsAnError() {
     XCTAssertThrowsError(try TemplateParser.parse(Array("a: {{ .Values.x".utf8), file: 0))
     XCTAssertThrowsError(try TemplateParser.parse(Array("{{ if .Values.x }}a".utf8), file: 0))
