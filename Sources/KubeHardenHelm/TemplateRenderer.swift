@@ -484,7 +484,7 @@ struct TemplateRenderer {
       guard args.count == 2 else { return .unknown }
       return name == "tpl" ? args[0] : args[1]
     case "nindent", "indent":
-      guard args.count == 2, let n = textArg(args[0]).flatMap({ Int($0) }) else { return .unknown }
+      guard args.count == 2, let n = textArg(args[0]).flatMap({ Int($0) }), (0...1024).contains(n) else { return .unknown }
       // Indented blocks of unknown content (a helper's labels, a `dict` context): left out.
       if TemplateRenderer.isPlaceholder(args[1], scope: scope) { return .text(RenderedText()) }
       return .text(text(of: args[1]).indented(n, newline: name == "nindent"))
@@ -538,7 +538,10 @@ struct TemplateRenderer {
     case "toString", "trunc", "trimSuffix", "trimPrefix", "int", "int64", "lower", "print":
       // Names and numbers: the text without its value chunk (the function changed it).
       guard let last = args.last, let t = textArg(last) else { return .unknown }
-      if name == "trunc", let n = textArg(args[0]).flatMap({ Int($0) }) { return .text(RenderedText(String(t.prefix(n)))) }
+      if name == "trunc", let n = textArg(args[0]).flatMap({ Int($0) }) {
+        // Sprig: a negative length keeps the last -n characters.
+        return .text(RenderedText(String(n >= 0 ? t.prefix(n) : t.suffix(min(t.count, -max(n, -Int.max))))))
+      }
       if name == "trimSuffix", let s = textArg(args[0]) { return .text(RenderedText(t.hasSuffix(s) ? String(t.dropLast(s.count)) : t)) }
       if name == "trimPrefix", let s = textArg(args[0]) { return .text(RenderedText(t.hasPrefix(s) ? String(t.dropFirst(s.count)) : t)) }
       if name == "lower" { return .text(RenderedText(t.lowercased())) }

@@ -87,6 +87,9 @@ final class TemplateRendererTests: XCTestCase {
     XCTAssertThrowsError(try TemplateParser.parse(Array(deep.utf8), file: 0))
     let parens = "a: {{ " + String(repeating: "(", count: 5000) + ".Values.a" + String(repeating: ")", count: 5000) + " }}\n"
     XCTAssertEqual(try render(parens, values: "a: 1\n").text, "a: x\n")
+    // Absurd arguments: not evaluated (no huge allocation, no trap).
+    XCTAssertLessThan(try render("a:\n  {{- \"b: 1\" | nindent 999999999999 }}\n", values: "{}").bytes.count, 16)
+    XCTAssertEqual(try render("a: {{ \"abcdef\" | trunc -2 }}\n", values: "{}").text, "a: ef\n")
   }
 
   func testUnterminatedActionIsAnError() {
