@@ -129,7 +129,13 @@ struct RenderedText: Sendable {
   /// Removes the white space at the end (and origins that pointed into it).
   mutating func dropTrailingSpaces() {
     while let last = bytes.last, TemplateParser.isSpace(last) { bytes.removeLast() }
-    origins.removeAll { $0.start > bytes.count }
+    let count = bytes.count
+    origins.removeAll { $0.start > count }
+    // A value that ended in white space (a quoted scalar) loses it with the text.
+    chunks = chunks.compactMap { chunk in
+      guard chunk.range.lowerBound < count else { return nil }
+      return Chunk(range: chunk.range.lowerBound..<min(chunk.range.upperBound, count), path: chunk.path, kind: chunk.kind)
+    }
   }
 
   /// Whether the text so far ends with a mapping key (`key:`), spaces and line breaks aside.
