@@ -418,8 +418,10 @@ struct TemplateRenderer {
     } else if word.hasPrefix(".") {
       base = dot
       fields = word.dropFirst().split(separator: ".").map(String.init)
-    } else {
+    } else if let first = word.unicodeScalars.first, first.properties.isAlphabetic || first == "_" {
       return call([word], piped: nil, dot: dot)  // a function without arguments
+    } else {
+      return .unknown  // an unterminated string, a stray character
     }
     return field(base, fields)
   }

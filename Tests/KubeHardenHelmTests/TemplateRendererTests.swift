@@ -90,6 +90,8 @@ final class TemplateRendererTests: XCTestCase {
     // Absurd arguments: not evaluated (no huge allocation, no trap).
     XCTAssertLessThan(try render("a:\n  {{- \"b: 1\" | nindent 999999999999 }}\n", values: "{}").bytes.count, 16)
     XCTAssertEqual(try render("a: {{ \"abcdef\" | trunc -2 }}\n", values: "{}").text, "a: ef\n")
+    // An unterminated string literal is not evaluated (it once recursed without end).
+    XCTAssertEqual(try render("a: {{ \"abc\"x }}\nb: {{ `x`y }}\n", values: "{}").text, "a: x\nb: x\n")
     // A value ending in spaces, then an empty value placed after it, then indented.
     let spaced = try render(
       "{{- define \"t\" -}}k: {{ .Values.s }}\n{{- with .Values.e }}{{ toYaml . | nindent 2 }}{{ end }}{{- end -}}\nx:{{ include \"t\" . | nindent 2 }}\n",
