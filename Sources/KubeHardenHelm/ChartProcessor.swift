@@ -210,7 +210,10 @@ struct ChartSession {
   ) {
     let document = editor.document
     let draft = item.draft
-    let message = draft.message
+    // Positions of other nodes (`hostNetwork: true at 12:3`) are positions in the rendered
+    // manifest, which no file holds: the passes print them as `?` here (no line table), and
+    // they are left out.
+    let message = draft.message.replacingOccurrences(of: " at ?", with: "")
     func templateFinding(_ node: NodeID, status: FindingStatus) {
       let location = templateLocation(rendered, base + document.range(node).lowerBound)
       addTemplateFinding(
