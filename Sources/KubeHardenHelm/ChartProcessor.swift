@@ -112,7 +112,7 @@ struct ChartSession {
     for item in parsed {
       guard let template = item.template else { continue }
       let relative = String(files[item.file].path.dropFirst(item.chart.directory.count + 1))
-      guard ChartReader.rendersManifest(relative) else { continue }
+      guard ChartReader.rendersManifest(relative), !item.chart.isLibrary else { continue }
       renderAndCheck(template, chart: item.chart, scope: item.scope, file: item.file)
     }
     return reports()

@@ -23,6 +23,9 @@ struct ChartFolder: Sendable {
   /// `dependencies` of Chart.yaml: a subchart's values key (its alias, else its name) and its
   /// `condition` (comma-separated values paths; the first that exists decides), by name.
   var dependencies: [String: (key: String, condition: [[String]])] = [:]
+  /// `type: library`: its templates only define helpers; Helm renders none of them
+  /// (https://helm.sh/docs/topics/library_charts/).
+  var isLibrary = false
 }
 
 /// A chart folder that cannot be read.
@@ -75,6 +78,7 @@ enum ChartReader {
     var dependencies: [String: (key: String, condition: [[String]])] = [:]
     var version = ""
     var appVersion = ""
+    var isLibrary = false
     do {
       if let document = try YAMLParser.parse(SourceBuffer(chartData)).first, let root = document.root {
         let editor = MappingEditor(document)
@@ -82,6 +86,7 @@ enum ChartReader {
         name = text("name") ?? name
         version = text("version") ?? ""
         appVersion = text("appVersion") ?? ""
+        isLibrary = text("type") == "library"
         if let list = editor.value(at: ["dependencies"], in: root) {
           for item in document.items(document.resolved(list)) {
             func field(_ key: String) -> String? { editor.value(at: [key], in: item).flatMap { document.string(document.resolved($0)) } }
@@ -145,7 +150,7 @@ enum ChartReader {
     return ChartFolder(
       directory: directory, name: name, version: version, appVersion: appVersion,
       values: ValuesFile(path: valuesPath, bytes: bytes, document: document), schema: schema, templates: templates,
-      subcharts: subcharts, packagedSubcharts: packaged, dependencies: dependencies)
+      subcharts: subcharts, packagedSubcharts: packaged, dependencies: dependencies, isLibrary: isLibrary)
   }
 
   /// A packaged subchart (`charts/x.tgz`): its files, under the one folder the archive holds.
