@@ -15,7 +15,8 @@ struct Bindings {
     var chunks: [RenderedText.Chunk] = []
     for chunk in rendered.chunks where chunk.range.lowerBound >= base && chunk.range.upperBound <= end {
       let shifted = RenderedText.Chunk(
-        range: (chunk.range.lowerBound - base)..<(chunk.range.upperBound - base), path: chunk.path, kind: chunk.kind)
+        range: (chunk.range.lowerBound - base)..<(chunk.range.upperBound - base), path: chunk.path, kind: chunk.kind,
+        column: chunk.column)
       if byStart[shifted.range.lowerBound] == nil { byStart[shifted.range.lowerBound] = shifted }
       chunks.append(shifted)
     }
@@ -27,13 +28,32 @@ struct Bindings {
   /// printed scalar), or a block mapping whose entries `toYaml` placed.
   func path(ofValue node: NodeID) -> [String]? {
     let start = document.range(node).lowerBound
-    if let chunk = byStart[start], chunk.kind != .entry { return chunk.path }
+    if let chunk = byStart[start], chunk.kind != .entry && chunk.kind != .listTail { return chunk.path }
+    if document.isSequence(node) && document.isBlock(node) {
+      // A block list written by the template that a list from values continues (`- item`
+      // lines, then `{{- toYaml .Values.x | nindent N }}`): new items go to that list. The
+      // values list's items start at the list's own column (an inner list has another).
+      let column = self.column(start)
+      let end = document.contentEnd(node)
+      for chunk in chunks where start < chunk.range.lowerBound && chunk.range.lowerBound <= end {
+        switch chunk.kind {
+        case .listTail where chunk.column == column: return chunk.path
+        case .node
+        where self.column(chunk.range.lowerBound) == column && document.source.bytes[chunk.range.lowerBound] == UInt8(ascii: "-"):
+          return chunk.path
+        default: continue
+        }
+      }
+    }
     guard document.isMapping(node) else { return nil }
     for entry in document.eachEntry(node) {
       if let chunk = byStart[document.range(entry.key).lowerBound], chunk.kind == .entry { return Array(chunk.path.dropLast()) }
     }
     return nil
   }
+
+  /// Bytes from the start of the line to `offset`.
+  func column(_ offset: Int) -> Int { offset - document.source.lineStart(containing: offset) }
 
   /// The values path where `requirement` lands: the path of the first mapping along it that
   /// values fill, with the rest of the requirement's path; nil when the template writes that

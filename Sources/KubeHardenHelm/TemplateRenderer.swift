@@ -17,10 +17,14 @@ struct RenderedText: Sendable {
       case node
       /// A scalar printed by `{{ .Values.x }}`.
       case scalar
+      /// Where an empty list from values would continue a block list written before it (zero
+      /// width; `column` is where its items would start).
+      case listTail
     }
     var range: Range<Int>
     var path: [String]
     var kind: Kind
+    var column = 0
   }
   /// Where template text was copied from: output offset `start` is template file `file`'s offset `offset`.
   struct Origin: Sendable {
@@ -40,7 +44,9 @@ struct RenderedText: Sendable {
   mutating func append(_ other: RenderedText) {
     let base = bytes.count
     bytes += other.bytes
-    chunks += other.chunks.map { Chunk(range: ($0.range.lowerBound + base)..<($0.range.upperBound + base), path: $0.path, kind: $0.kind) }
+    chunks += other.chunks.map {
+      Chunk(range: ($0.range.lowerBound + base)..<($0.range.upperBound + base), path: $0.path, kind: $0.kind, column: $0.column)
+    }
     origins += other.origins.map { Origin(start: $0.start + base, file: $0.file, offset: $0.offset) }
   }
 
@@ -59,7 +65,11 @@ struct RenderedText: Sendable {
       if b == 0x0A { out.bytes += pad }
     }
     map[bytes.count] = out.bytes.count
-    out.chunks = chunks.map { Chunk(range: map[$0.range.lowerBound]..<map[$0.range.upperBound], path: $0.path, kind: $0.kind) }
+    out.chunks = chunks.map {
+      Chunk(
+        range: map[$0.range.lowerBound]..<map[$0.range.upperBound], path: $0.path, kind: $0.kind,
+        column: $0.column + (n > 0 && $0.kind == .listTail ? n : 0))
+    }
     out.origins = origins.map { Origin(start: map[$0.start], file: $0.file, offset: $0.offset) }
     out.isEmptyValue = isEmptyValue
     return out
@@ -76,7 +86,9 @@ struct RenderedText: Sendable {
     var out = RenderedText()
     out.bytes = Array(bytes[start..<end])
     func clamp(_ i: Int) -> Int { min(max(i, start), end) - start }
-    out.chunks = chunks.map { Chunk(range: clamp($0.range.lowerBound)..<clamp($0.range.upperBound), path: $0.path, kind: $0.kind) }
+    out.chunks = chunks.map {
+      Chunk(range: clamp($0.range.lowerBound)..<clamp($0.range.upperBound), path: $0.path, kind: $0.kind, column: $0.column)
+    }
     out.origins = origins.map { Origin(start: clamp($0.start), file: $0.file, offset: $0.offset) }
     out.isEmptyValue = isEmptyValue
     return out
@@ -120,7 +132,9 @@ struct RenderedText: Sendable {
     }
     map[bytes.count] = out.bytes.count
     out.chunks = chunks.map {
-      Chunk(range: map[$0.range.lowerBound]..<max(map[$0.range.lowerBound], map[$0.range.upperBound]), path: $0.path, kind: $0.kind)
+      Chunk(
+        range: map[$0.range.lowerBound]..<max(map[$0.range.lowerBound], map[$0.range.upperBound]), path: $0.path, kind: $0.kind,
+        column: max(0, $0.column - common))
     }
     out.origins = origins.map { Origin(start: map[$0.start], file: $0.file, offset: $0.offset) }
     return out
@@ -134,7 +148,9 @@ struct RenderedText: Sendable {
     // A value that ended in white space (a quoted scalar) loses it with the text.
     chunks = chunks.compactMap { chunk in
       guard chunk.range.lowerBound < count else { return nil }
-      return Chunk(range: chunk.range.lowerBound..<min(chunk.range.upperBound, count), path: chunk.path, kind: chunk.kind)
+      var chunk = chunk
+      chunk.range = chunk.range.lowerBound..<min(chunk.range.upperBound, count)
+      return chunk
     }
   }
 
@@ -235,7 +251,15 @@ struct TemplateRenderer {
         // An empty value (`{}`, null) written where no key precedes it (merged into the
         // mapping around it) renders nothing; after a key it is that key's empty value.
         if text.isEmptyValue {
-          guard out.endsWithKey else { continue }
+          guard out.endsWithKey else {
+            // `- item` lines written, then `toYaml` of an empty list: its items would follow them.
+            if text.bytes.last == UInt8(ascii: "]"), let chunk = text.chunks.first {
+              let column = text.bytes.count - 2 - ((text.bytes.lastIndex(of: 0x0A) ?? -1) + 1)
+              out.chunks.append(
+                RenderedText.Chunk(range: out.bytes.count..<out.bytes.count, path: chunk.path, kind: .listTail, column: column))
+            }
+            continue
+          }
           // On the key's line (`key: {}`): on a line of its own it may sit at the key's
           // column, where a flow value does not parse.
           out.dropTrailingSpaces()

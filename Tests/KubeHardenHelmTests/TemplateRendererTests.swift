@@ -52,6 +52,41 @@ final class TemplateRendererTests: XCTestCase {
     XCTAssertEqual(other.text, "c:\n  b: 1\n")
   }
 
+  func testAListFromValuesContinuesALiteralList() throws {
+    let template = """
+      c:
+        {{- with .Values.sc }}
+        securityContext:
+          {{- toYaml . | nindent 4 }}
+        {{- end }}
+        mounts:
+        - name: config
+          items:
+          - key: a
+        {{- with .Values.more }}
+          {{- toYaml . | nindent 2 }}
+        {{- end }}
+
+      """
+    let empty = try render(template + "d:\n  {{- with .Values.sc }}\n  e: {{ toYaml . }}\n  {{- end }}\n", values: "more: []\nsc: {}\n")
+    // An empty value placed on its key's line later (which trims the text before it) keeps the tail's column.
+    XCTAssertEqual(empty.chunks.map(\.kind), [.node, .listTail, .node])
+    let tail = try XCTUnwrap(empty.chunks.first { $0.kind == .listTail })
+    XCTAssertEqual(tail.column, 2, "the outer list's column, not the inner one's")
+    let document = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(empty.bytes)).first)
+    let bindings = Bindings(document: document, rendered: empty, base: 0)
+    let editor = MappingEditor(document)
+    let mounts = try XCTUnwrap(editor.value(at: ["c", "mounts"], in: try XCTUnwrap(document.root)))
+    XCTAssertEqual(bindings.path(ofValue: mounts), ["more"])
+    let inner = try XCTUnwrap(editor.value(at: ["items"], in: try XCTUnwrap(document.items(mounts).first)))
+    XCTAssertNil(bindings.path(ofValue: inner))
+    // Items already there: the same.
+    let full = try render(template, values: "more:\n- name: extra\n")
+    let fullDocument = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(full.bytes)).first)
+    let fullMounts = try XCTUnwrap(MappingEditor(fullDocument).value(at: ["c", "mounts"], in: try XCTUnwrap(fullDocument.root)))
+    XCTAssertEqual(Bindings(document: fullDocument, rendered: full, base: 0).path(ofValue: fullMounts), ["more"])
+  }
+
   func testConditionsAndIncludes() throws {
     let out = try render(
       "{{- if and .Values.a (not .Values.b) }}x: {{ include \"demo.name\" . | quote }}{{ end }}\n",
