@@ -19,12 +19,14 @@ let package = Package(
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
     .target(name: "YAMLSource", dependencies: ["CLibYAML"]),
     .target(name: "KubeHarden", dependencies: ["YAMLSource"]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+    .target(name: "KubeHardenHelm", dependencies: ["KubeHarden", "YAMLSource", "CZlib"]),
     .target(name: "KubeHardenOutput", dependencies: ["KubeHarden", "YAMLSource"]),
     .target(name: "KubeHardenReview", dependencies: ["KubeHarden", "KubeHardenOutput", "YAMLSource"]),
     .executableTarget(
       name: "kubeharden",
       dependencies: [
-        "KubeHarden", "KubeHardenOutput", "KubeHardenReview", "YAMLSource",
+        "KubeHarden", "KubeHardenHelm", "KubeHardenOutput", "KubeHardenReview", "YAMLSource",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -35,6 +37,7 @@ let package = Package(
     .testTarget(name: "KubeHardenTests", dependencies: ["KubeHarden", "YAMLSource"]),
     .testTarget(name: "KubeHardenOutputTests", dependencies: ["KubeHardenOutput", "KubeHarden", "YAMLSource"]),
     .testTarget(name: "KubeHardenReviewTests", dependencies: ["KubeHardenReview", "KubeHardenOutput", "KubeHarden", "YAMLSource", "kubeharden"]),
+    .testTarget(name: "KubeHardenHelmTests", dependencies: ["KubeHardenHelm", "KubeHarden", "YAMLSource"]),
     .testTarget(name: "CLITests", dependencies: ["kubeharden"]),
   ]
 )

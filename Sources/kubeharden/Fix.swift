@@ -17,14 +17,22 @@ struct Fix: ParsableCommand {
     Runner.installSignalHandlers()
     let (inputs, expansionErrors, leftovers) = try CLI.inputs(options)
     let pending = Mutex<[PendingWrite]>([])
+    // Which report each pending write belongs to, by the report's path: a chart input has
+    // several reports (its values.yaml and its templates), so input indexes are not report indexes.
+    let pendingPaths = Mutex<[Int: String]>([:])
     var reports =
       expansionErrors
       + Runner(options: options, keepFindings: false).run(inputs: inputs, readStdin: CLI.readStdin) {
         index, report, identity in
         guard report.changed else { return }
         do {
+          let id = pendingPaths.withLock { paths in
+            let id = paths.count
+            paths[id] = report.path
+            return id
+          }
           let write = try FileIO.prepareWrite(
-            report.fixed, to: report.path, identity: identity, mayBeLink: inputs[index].mayBeLink, index: expansionErrors.count + index)
+            report.fixed, to: report.path, identity: identity, mayBeLink: inputs[index].mayBeLink || inputs[index].isChart, index: id)
           pending.withLock { $0.append(write) }
         } catch {
           report.error = FileError(message: "not written: \(error)")
@@ -36,7 +44,9 @@ struct Fix: ParsableCommand {
       FileIO.discard(prepared)
     } else {
       let failures = FileIO.commit(prepared) { interruptRequested != 0 }
-      for (index, failure) in failures where failure.description != FileIOError.interrupted.description {
+      let paths = pendingPaths.withLock { $0 }
+      for (id, failure) in failures where failure.description != FileIOError.interrupted.description {
+        guard let path = paths[id], let index = reports.firstIndex(where: { $0.path == path }) else { continue }
         reports[index].error = FileError(message: "not written: \(failure)")
       }
       written = prepared.count - failures.count

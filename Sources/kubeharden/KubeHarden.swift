@@ -60,7 +60,7 @@ enum CLI {
       var info = stat()
       guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
       let prefix = path.hasSuffix("/") ? path : path + "/"
-      if !inputs.contains(where: { $0.path.hasPrefix(prefix) }) {
+      if !inputs.contains(where: { $0.path.hasPrefix(prefix) || ($0.isChart && $0.path + "/" == prefix) }) {
         writeStderr("kubeharden: note: \(path) holds no manifests (*.yaml, *.yml, *.json outside hidden folders)\n")
       }
     }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import KubeHarden
+import KubeHardenHelm
 import YAMLSource
 
 #if canImport(Glibc)
@@ -36,18 +37,54 @@ struct Runner {
     DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
       guard interruptRequested == 0 else { return }
       let input = inputs[index]
+      if input.isChart {
+        var reports: [FileReport] = []
+        for (report, identity) in processChart(input, resolver: resolver) {
+          var report = report
+          if let identity { finish?(index, &report, identity) }
+          reports.append(report)
+        }
+        results.set(index, reports)
+        progress.tick()
+        return
+      }
       var (report, identity) = process(input, resolver: resolver, stdin: stdinBytes)
       if !report.namespaces.missing.isEmpty {
         waiting.withLock { $0.append((index, identity)) }
       } else if let identity {
         finish?(index, &report, identity)
       }
-      results.set(index, report)
+      results.set(index, [report])
       progress.tick()
     }
     progress.finish()
     settleNamespaces(inputs, waiting.withLock { $0 }, results: results, resolver: resolver, finish: finish)
-    return results.values.compactMap { $0 }
+    return results.values.compactMap { $0 }.flatMap { $0 }
+  }
+
+  /// The reports of a chart folder: its `values.yaml` (read here, with what it looked like, for
+  /// the check before `fix` replaces it) and the template files its findings are located in.
+  func processChart(_ input: Input, resolver: ConfigurationResolver) -> [(FileReport, FileIdentity?)] {
+    let valuesPath = input.path + "/values.yaml"
+    let configuration: Configuration
+    do {
+      configuration = try resolver.configuration(for: Input(path: valuesPath, isStdin: false))
+    } catch {
+      return [(FileReport(path: valuesPath, original: [], error: FileError(message: error.message)), nil)]
+    }
+    if ConfigurationResolver.isExcluded(valuesPath, by: configuration) { return [] }
+    var bytes: [UInt8]?
+    var identity: FileIdentity?
+    if FileManager.default.fileExists(atPath: valuesPath) {
+      do {
+        let read = try FileIO.readFile(valuesPath, limit: ParseLimits.default.maxBytes)
+        (bytes, identity) = (read.bytes, read.identity)
+      } catch {
+        return [(FileReport(path: valuesPath, original: [], error: FileError(message: String(describing: error))), nil)]
+      }
+    }
+    let reports = ChartProcessor.process(directory: input.path, valuesBytes: bytes, configuration: configuration)
+    return reports.map { ($0, $0.path == valuesPath ? identity : nil) }
   }
 
   /// The view across files of `namespace-limit-range`: a file's Namespace gets no LimitRange
@@ -63,19 +100,19 @@ struct Runner {
     guard !waiting.isEmpty else { return }
     let reports = results.values
     var union = Set<String>()
-    for report in reports { if let report { union.formUnion(report.namespaces.limitRanges) } }
+    for report in reports.compactMap({ $0 }).joined() { union.formUnion(report.namespaces.limitRanges) }
     let covered = union
     // In parallel, as the first pass was: a tree of many Namespace files must not end on one core.
     DispatchQueue.concurrentPerform(iterations: waiting.count) { item in
       let (index, identity) = waiting[item]
-      guard interruptRequested == 0, var report = reports[index] else { return }
+      guard interruptRequested == 0, var report = reports[index]?.first else { return }
       if !report.namespaces.missing.isDisjoint(with: covered), let configuration = try? resolver.configuration(for: inputs[index]) {
         var pipeline = Pipeline(configuration: configuration, keepFindings: keepFindings)
         pipeline.coveredNamespaces = covered
         report = pipeline.process(path: report.path, bytes: report.original)
       }
       if let identity { finish?(index, &report, identity) }
-      results.set(index, report)
+      results.set(index, [report])
     }
   }
 
@@ -105,7 +142,20 @@ struct Runner {
         return (FileReport(path: path, original: [], error: FileError(message: String(describing: error))), nil)
       }
     }
+    // A file of a chart folder that holds template syntax is read by the chart's templates
+    // (`.Files.Get`, `tpl`), not installed as it is: not a manifest.
+    if input.inChart && Runner.holdsTemplateBraces(bytes) { return (FileReport(path: path, original: bytes), nil) }
     return (Pipeline(configuration: configuration, keepFindings: keepFindings).process(path: path, bytes: bytes), identity)
+  }
+
+  /// Whether `{{` occurs in the bytes.
+  static func holdsTemplateBraces(_ bytes: [UInt8]) -> Bool {
+    var previous: UInt8 = 0
+    for byte in bytes {
+      if byte == UInt8(ascii: "{") && previous == byte { return true }
+      previous = byte
+    }
+    return false
   }
 
   /// Installs the SIGINT/SIGTERM handlers.
@@ -117,15 +167,15 @@ struct Runner {
 
 /// Collects results from concurrent workers.
 final class ResultBox: @unchecked Sendable {
-  private var storage: [FileReport?]
+  private var storage: [[FileReport]?]
   private let lock = NSLock()
   init(count: Int) { storage = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ value: FileReport) {
+  func set(_ index: Int, _ value: [FileReport]) {
     lock.lock()
     storage[index] = value
     lock.unlock()
   }
-  var values: [FileReport?] {
+  var values: [[FileReport]?] {
     lock.lock()
     defer { lock.unlock() }
     return storage

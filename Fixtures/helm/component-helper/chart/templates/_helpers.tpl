@@ -1,0 +1,4 @@
+{{/* The controller container's security context. */}}
+{{- define "api.containerSecurityContext" -}}
+{{- toYaml .Values.controller.containerSecurityContext -}}
+{{- end -}}
