@@ -190,8 +190,24 @@ def changed_lines(before: bytes, after: bytes) -> int:
     return changed
 
 
-def semantic(oracle, before: Render, after: Render) -> list[str]:
-    """oracle.py `semantic --allowed` over the rendered objects: what is not a hardening change."""
+def ours(value) -> bool:
+    """An emptyDir volume or its mount that read-only-root-filesystem adds for a path the image's
+    profile writes (Data/image-profiles.yaml): named kubeharden-*, nothing else (oracle.py's
+    allow-list knows /tmp only)."""
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(
+        isinstance(v, dict) and str(v.get("name", "")).startswith("kubeharden-")
+        and (set(v) == {"name", "emptyDir"} and v["emptyDir"] == {} or set(v) == {"name", "mountPath"})
+        for v in items)
+
+
+def semantic(oracle, before: Render, after: Render, notes: list | None = None) -> list[str]:
+    """oracle.py `semantic --allowed` over the rendered objects: what is not a hardening change.
+
+    Two kinds of differences are notes, not problems: the kubeharden-* emptyDirs of an image
+    profile's writable paths, and env entries a template derives from the resources the fix set
+    (charts such as traefik render GOMAXPROCS/GOMEMLIMIT from `resources.limits`): additions to
+    the env of a container whose resources changed in the same render."""
     problems = []
     pairs, document_changes = oracle.align_documents(before.objects, after.objects)
     for change in document_changes:
@@ -199,12 +215,23 @@ def semantic(oracle, before: Render, after: Render) -> list[str]:
     for i, j in pairs:
         records = []
         oracle.diff_values(before.objects[i], after.objects[j], [], records)
+        resourced = {tuple(r["path"][:r["path"].index("resources")]) for r in records if "resources" in r["path"]}
         for record in records:
             allowed, reason = oracle.classify(record, before.objects[i], after.objects[j])
-            if not allowed:
-                problems.append("%s %s %s: %s (%s)" % (
-                    before.workload(before.starts[i]), record["op"], oracle.ptr(record["path"]), reason,
-                    json.dumps(record.get("after", record.get("before")), default=str)[:120]))
+            if allowed:
+                continue
+            path = record["path"]
+            where = "%s %s %s" % (before.workload(before.starts[i]), record["op"], oracle.ptr(path))
+            if record["op"] == "add" and any(k in path[-2:] for k in ("volumes", "volumeMounts")) and ours(record.get("after")):
+                if notes is not None:
+                    notes.append("%s: an emptyDir for a path the image's profile writes" % where)
+                continue
+            if record["op"] == "add" and "env" in path and tuple(path[:path.index("env")]) in resourced:
+                if notes is not None:
+                    notes.append("%s: derived by the chart from the resources the fix set (%s)" % (
+                        where, json.dumps(record.get("after"), default=str)[:120]))
+                continue
+            problems.append("%s: %s (%s)" % (where, reason, json.dumps(record.get("after", record.get("before")), default=str)[:120]))
     return problems
 
 
@@ -312,8 +339,10 @@ def check_chart(chart: str, fixer, oracle, binary: str, label: str | None = None
             for f in leftovers:
                 if not explained(f):
                     violation("leftover", "%s %s: %s" % (f["workload"], f["pass"], f["message"]))
-            for problem in semantic(oracle, before, after):
+            notes: list = []
+            for problem in semantic(oracle, before, after, notes):
                 violation("semantic", problem)
+            result["notes"] = notes
 
         status, output = fixer(copy)
         again = snapshot(copy)
@@ -382,6 +411,8 @@ def cmd_check(args) -> int:
     for r in results:
         if r.get("manual_left"):
             print("%s: manual left after the fix: %s" % (r["chart"], ", ".join(r["manual_left"])))
+        for note in r.get("notes") or []:
+            print("%s: note: %s" % (r["chart"], note))
     failed = [r for r in results if r["violations"]]
     for r in failed:
         print("\n%s: %d violations" % (r["chart"], len(r["violations"])))

@@ -18,8 +18,6 @@ struct Input: Sendable {
   var named = false
   /// A chart folder (`Chart.yaml`): checked on what it renders, fixed in its `values.yaml`.
   var isChart = false
-  /// A file found inside a chart folder (not one of the chart's own parts).
-  var inChart = false
 }
 
 /// Expands command-line paths into files: directories recurse into *.yaml, *.yml and *.json,
@@ -47,7 +45,7 @@ enum InputCollector {
         var found: [Found] = []
         walk(path, real: realPath(path), visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
         for file in found.sorted(by: { $0.path < $1.path }) where seen.insert(file.real).inserted {
-          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink, isChart: file.isChart, inChart: file.inChart))
+          inputs.append(Input(path: file.path, isStdin: false, mayBeLink: file.isLink, isChart: file.isChart))
         }
       } else if seen.insert(realPath(path)).inserted {
         var link = stat()
@@ -97,18 +95,6 @@ enum InputCollector {
     var real: String
     var isLink: Bool
     var isChart = false
-    var inChart = false
-  }
-
-  /// What of a chart folder is not a manifest: its templates (Go templates, read through the
-  /// chart), its subcharts, its values files (`values*.yaml`, `ci/*.yaml` values overrides) and
-  /// its metadata, its unit tests. Other YAML in a chart folder (rendered examples) stays ordinary manifests.
-  /// `tests/` holds helm-unittest suites (https://github.com/helm-unittest/helm-unittest: "tests
-  /// ... under the tests folder of the chart"), which are not manifests either.
-  static let chartParts: Set<String> = ["templates", "charts", "ci", "tests", "Chart.yaml", "Chart.lock", "values.schema.json"]
-
-  static func isChartPart(_ name: String) -> Bool {
-    chartParts.contains(name) || (name.hasPrefix("values") && hasManifestExtension(name))
   }
 
   /// Collects the manifests under `directory` (whose resolved path is `real`). The kinds of
@@ -116,7 +102,7 @@ enum InputCollector {
   /// `realpath`, so a tree of many files is walked with about one system call per folder.
   static func walk(
     _ directory: String, real: String, visited: inout Set<String>, into found: inout [Found], errors: inout [(String, String)],
-    leftovers: inout [String], inChart: Bool = false
+    leftovers: inout [String]
   ) {
     guard visited.insert(real).inserted else { return }  // symlink loop or repeat
     guard let stream = opendir(directory) else {
@@ -133,11 +119,15 @@ enum InputCollector {
     let realPrefix = real.hasSuffix("/") ? real : real + "/"
     let isChart = entries.contains { $0.name == "Chart.yaml" }
     if isChart {
+      // The folder is one input: the chart, fixed in its values.yaml alone. Nothing else in it is
+      // walked as a manifest (rendered examples such as opentelemetry-operator's
+      // `examples/*/rendered/` are outputs of the chart, regenerated from it); a file named on
+      // the command line is still read as one.
       let path = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
       found.append(Found(path: path, real: real, isLink: false, isChart: true))
+      return
     }
     for (name, type) in entries.sorted(by: { $0.name < $1.name }) {
-      if isChart && isChartPart(name) { continue }
       let child = prefix + name
       var isDirectory = type == UInt8(DT_DIR)
       var isFile = type == UInt8(DT_REG)
@@ -151,14 +141,14 @@ enum InputCollector {
       }
       if isDirectory {
         if name.hasPrefix(".") { continue }  // hidden folders: .git, .github caches, ...
-        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors, leftovers: &leftovers, inChart: inChart || isChart)
+        walk(child, real: childReal, visited: &visited, into: &found, errors: &errors, leftovers: &leftovers)
       } else if isTemporaryFile(name) {
         if isFile && type == UInt8(DT_REG) && isLeftover(name) { leftovers.append(child) }
         continue  // temporary files of a running fix, or leftovers of a killed one
       } else if !isFile || name == ".kubeharden.yaml" {
         continue  // the configuration file
       } else if hasManifestExtension(name) {
-        found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG), inChart: inChart || isChart))
+        found.append(Found(path: child, real: childReal, isLink: type != UInt8(DT_REG)))
       }
     }
   }

@@ -142,20 +142,7 @@ struct Runner {
         return (FileReport(path: path, original: [], error: FileError(message: String(describing: error))), nil)
       }
     }
-    // A file of a chart folder that holds template syntax is read by the chart's templates
-    // (`.Files.Get`, `tpl`), not installed as it is: not a manifest.
-    if input.inChart && Runner.holdsTemplateBraces(bytes) { return (FileReport(path: path, original: bytes), nil) }
     return (Pipeline(configuration: configuration, keepFindings: keepFindings).process(path: path, bytes: bytes), identity)
-  }
-
-  /// Whether `{{` occurs in the bytes.
-  static func holdsTemplateBraces(_ bytes: [UInt8]) -> Bool {
-    var previous: UInt8 = 0
-    for byte in bytes {
-      if byte == UInt8(ascii: "{") && previous == byte { return true }
-      previous = byte
-    }
-    return false
   }
 
   /// Installs the SIGINT/SIGTERM handlers.

@@ -14,7 +14,8 @@ final class ChartInputTests: XCTestCase {
     // Values overrides for CI and a helm-unittest suite: not manifests.
     try Files.write("securityContext:\n  runAsUser: {{ 0 }}\n", to: chart.appendingPathComponent("ci/ci-values.yaml"))
     try Files.write("suite: t\ntemplates: [deployment.yaml]\n", to: chart.appendingPathComponent("tests/t_test.yaml"))
-    // A rendered example inside the chart folder: an ordinary manifest.
+    // A rendered example inside the chart folder: part of the chart when the folder is walked,
+    // an ordinary manifest when named on the command line.
     try Files.write(
       "apiVersion: v1\nkind: Pod\nmetadata:\n  name: example\nspec:\n  containers:\n  - name: c\n    image: example.com/c:1\n",
       to: chart.appendingPathComponent("examples/pod.yaml"))
@@ -32,12 +33,17 @@ final class ChartInputTests: XCTestCase {
     XCTAssertEqual(try Files.read(chart.appendingPathComponent("values.yaml")), expected)
     XCTAssertEqual(try Files.read(chart.appendingPathComponent("templates/deployment.yaml")), template)
     XCTAssertEqual(try Files.read(chart.appendingPathComponent("ci/ci-values.yaml")), ci)
-    XCTAssertNotEqual(
-      String(decoding: try Files.read(chart.appendingPathComponent("examples/pod.yaml")), as: UTF8.self).range(of: "seccompProfile"), nil,
-      "the rendered example is an ordinary manifest and is fixed")
+    let example = chart.appendingPathComponent("examples/pod.yaml")
+    XCTAssertNil(
+      String(decoding: try Files.read(example), as: UTF8.self).range(of: "seccompProfile"),
+      "a walked chart folder is one input: only its values.yaml is written")
     let second = run(["fix", root.path])
     XCTAssertEqual(second.status, 0, second.stderr)
     XCTAssertTrue(second.stderr.contains(" 0 changed"), second.stderr)
+    let named = run(["fix", example.path])
+    XCTAssertEqual(named.status, 0, named.stderr)
+    XCTAssertNotNil(
+      String(decoding: try Files.read(example), as: UTF8.self).range(of: "seccompProfile"), "a file named on the command line is a manifest")
   }
 
   func testCheckPointsAtValuesAndTemplateLines() throws {
