@@ -36,22 +36,11 @@ extension Pipeline {
     let pods = WorkloadLocator(extraPaths: configuration.podTemplatePaths).podSpecs(in: editor)
     let table = Locations(nil)
     var drafts: [PassDraft] = []
+    let keys = pods.isEmpty ? DocumentKeys.all : DocumentKeys(document)
+    let passes = self.passes
     for (index, pod) in pods.enumerated() {
-      let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
-      let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images)
-      let context = PassContext(
-        configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: table)
-      for (pass, id, severity) in passes {
-        for var draft in pass.check(pod, context: context) {
-          if !exemptions.isEmpty {
-            let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
-            if let exempt = exemptions.exemption(for: id, container: container?.name) {
-              draft.status = exempt
-              draft.requirements = []
-            }
-          }
-          drafts.append(PassDraft(passID: id, severity: severity, draft: draft, pod: index))
-        }
+      forEachDraft(of: pod, editor: editor, locations: table, keys: keys, passes: passes) { id, severity, draft in
+        drafts.append(PassDraft(passID: id, severity: severity, draft: draft, pod: index))
       }
     }
     return (pods, drafts)

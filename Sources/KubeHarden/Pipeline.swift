@@ -125,21 +125,8 @@ public struct Pipeline: Sendable {
           drafts.reserveCapacity(16)
           let keys = pods.isEmpty ? DocumentKeys.all : DocumentKeys(document)
           for pod in pods {
-            let exemptions = Exemptions(pod: pod, editor: editor, lines: table)
-            let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images, keys: keys)
-            let context = PassContext(
-              configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: table, keys: keys)
-            for (pass, id, severity) in passes {
-              for var draft in pass.check(pod, context: context) {
-                if !exemptions.isEmpty {
-                  let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
-                  if let exempt = exemptions.exemption(for: id, container: container?.name) {
-                    draft.status = exempt
-                    draft.requirements = []
-                  }
-                }
-                drafts.append(Planner.Input(passID: id, severity: severity, draft: draft))
-              }
+            forEachDraft(of: pod, editor: editor, locations: table, keys: keys, passes: passes) { id, severity, draft in
+              drafts.append(Planner.Input(passID: id, severity: severity, draft: draft))
             }
           }
           var planner = Planner(editor: editor)
@@ -179,6 +166,32 @@ public struct Pipeline: Sendable {
     }
     analysis.findings.sort { ($0.range.lowerBound, $0.passID) < ($1.range.lowerBound, $1.passID) }
     return analysis
+  }
+
+  /// Calls `body` with every draft of the enabled `passes` on `pod`, exemptions applied (an
+  /// exempted draft keeps its finding and loses its fix). The one place where pods meet passes:
+  /// `process` and `podDrafts(in:)` (charts) both draft through it.
+  func forEachDraft(
+    of pod: PodSpecView, editor: MappingEditor, locations: Locations, keys: DocumentKeys,
+    passes: [(pass: any Pass, id: String, severity: Severity)], _ body: (String, Severity, Draft) -> Void
+  ) {
+    let document = editor.document
+    let exemptions = Exemptions(pod: pod, editor: editor, lines: locations)
+    let evidence = PodEvidence(pod: pod, editor: editor, images: configuration.images, keys: keys)
+    let context = PassContext(
+      configuration: configuration, editor: editor, exemptions: exemptions, evidence: evidence, locations: locations, keys: keys)
+    for (pass, id, severity) in passes {
+      for var draft in pass.check(pod, context: context) {
+        if !exemptions.isEmpty {
+          let container = pod.containers.first { document.range($0.node).contains(document.range(draft.node).lowerBound) }
+          if let exempt = exemptions.exemption(for: id, container: container?.name) {
+            draft.status = exempt
+            draft.requirements = []
+          }
+        }
+        body(id, severity, draft)
+      }
+    }
   }
 
   /// A file whose template actions (`{{ ... }}`, see `TemplateActions`) name nothing of Helm's

@@ -145,23 +145,7 @@ struct ValuesScope: Sendable {
     return quoted(text)
   }
 
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default:
-        if scalar.value < 0x20 { out += "\\x" + String(scalar.value, radix: 16).leftPadded(2) } else { out.unicodeScalars.append(scalar) }
-      }
-    }
-    return out + "\""
-  }
+  /// A double-quoted scalar (the YAML layer's JSON-compatible escapes).
+  static func quoted(_ text: String) -> String { ScalarRendering.doubleQuoted(text) }
 }
 
-extension String {
-  func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}
