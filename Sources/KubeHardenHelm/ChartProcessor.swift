@@ -95,7 +95,7 @@ struct ChartSession {
         } catch {
           if ChartReader.rendersManifest(relative) || relative.hasSuffix(".tpl") {
             addTemplateFinding(
-              file: index, offset: error.offset, passID: "helm-chart",
+              file: index, offset: error.offset, passID: ChartDiagnostics.id,
               message: "kubeharden cannot read this template (\(error.message)); its workloads are not checked",
               status: .unfixable(reason: "render the chart and check its output"))
           }
@@ -147,7 +147,7 @@ struct ChartSession {
         if ChartSession.mentionsWorkload(bytes) {
           let offset = templateLocation(rendered, piece.lowerBound + min(bytes.count, max(0, error.offsetHint(bytes))))
           addTemplateFinding(
-            file: offset?.file ?? file, offset: offset?.offset ?? 0, passID: "helm-chart",
+            file: offset?.file ?? file, offset: offset?.offset ?? 0, passID: ChartDiagnostics.id,
             message:
               "kubeharden cannot follow what this template renders (\(error.message)); its workload is not checked: render the chart and check the output"
           )
@@ -398,7 +398,7 @@ struct ChartSession {
     let location = SourceLocation(offset: 0, line: 1, column: 1)
     templateFindings[index, default: []].append(
       Finding(
-        passID: "helm-chart", severity: .note, message: message, range: 0..<0, start: location, end: location,
+        passID: ChartDiagnostics.id, severity: .note, message: message, range: 0..<0, start: location, end: location,
         status: .unfixable(reason: "unpack it into charts/ to have it checked"), fix: nil))
   }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KubeHarden
+import KubeHardenHelm
 import KubeHardenOutput
 
 /// Output formats of `check`.
@@ -36,7 +37,7 @@ struct Check: ParsableCommand {
     if hideExempted {
       for i in reports.indices { reports[i].findings.removeAll { $0.status.isExempted } }
     }
-    let rules = PassRegistry.metadata
+    let rules = PassRegistry.metadata + [ChartDiagnostics.metadata]  // charts add what they cannot read
     let tool = CLI.reportTool
     let output: String
     switch format {

@@ -79,4 +79,24 @@ final class ChartInputTests: XCTestCase {
     XCTAssertEqual(result.status, 1, result.stderr)
     XCTAssertEqual(String(decoding: result.stdout, as: UTF8.self), shown, "update README.md's Helm example")
   }
+
+  /// What kubeharden cannot read in a chart is a finding of its own rule, listed in SARIF's rules.
+  func testUnreadableTemplateIsAFindingWithARule() throws {
+    _ = try TestPaths.requireBinary()
+    let chart = try makeTemporaryDirectory().appendingPathComponent("bad")
+    try Files.write("apiVersion: v2\nname: bad\nversion: 0.1.0\n", to: chart.appendingPathComponent("Chart.yaml"))
+    try Files.write("x: 1\n", to: chart.appendingPathComponent("values.yaml"))
+    try Files.write(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name \nspec: {}\n",
+      to: chart.appendingPathComponent("templates/d.yaml"))
+    let result = run(["check", "--format", "sarif", chart.path])
+    XCTAssertEqual(result.status, 1, result.stderr)
+    let sarif = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+    let run = try XCTUnwrap((sarif["runs"] as? [[String: Any]])?.first)
+    let rules = try XCTUnwrap(((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
+    let results = try XCTUnwrap(run["results"] as? [[String: Any]])
+    let finding = try XCTUnwrap(results.first { $0["ruleId"] as? String == "helm-chart" }, "\(results)")
+    let index = try XCTUnwrap(finding["ruleIndex"] as? Int)
+    XCTAssertEqual(rules[index]["id"] as? String, "helm-chart")
+  }
 }
