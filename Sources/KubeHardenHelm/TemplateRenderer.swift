@@ -628,46 +628,24 @@ struct TemplateRenderer {
 enum TemplateExpression {
   /// `a | b (c | d) | e` → `a`, `b (c | d)`, `e`.
   static func commands(_ pipeline: String) -> [String] {
-    var result: [String] = []
-    var current = ""
-    var depth = 0
-    var quote: Character?
-    var escaped = false
-    for c in pipeline {
-      if let q = quote {
-        current.append(c)
-        if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { quote = nil }
-        continue
-      }
-      switch c {
-      case "\"", "`":
-        quote = c
-        current.append(c)
-      case "(":
-        depth += 1
-        current.append(c)
-      case ")":
-        depth -= 1
-        current.append(c)
-      case "|" where depth == 0:
-        result.append(current.trimmingSpaces())
-        current = ""
-      default: current.append(c)
-      }
-    }
-    let last = current.trimmingSpaces()
-    if !last.isEmpty || !result.isEmpty { result.append(last) }
-    return result.filter { !$0.isEmpty }
+    split(pipeline, at: { $0 == "|" }).map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
   }
 
   /// Words of one command; a parenthesized group (with what follows its `)` up to a space) is one word.
   static func words(_ command: String) -> [String] {
+    split(command, at: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }, inGroup: " ").filter { !$0.isEmpty }
+  }
+
+  /// `text` cut at the characters `isSeparator` accepts outside string literals (`"..."` with
+  /// escapes, `` `...` `` raw) and parentheses; a separator inside parentheses stays, as
+  /// `inGroup` when given.
+  static func split(_ text: String, at isSeparator: (Character) -> Bool, inGroup: Character? = nil) -> [String] {
     var result: [String] = []
     var current = ""
     var depth = 0
     var quote: Character?
     var escaped = false
-    for c in command {
+    for c in text {
       if let q = quote {
         current.append(c)
         if escaped { escaped = false } else if c == "\\" && q == "\"" { escaped = true } else if c == q { quote = nil }
@@ -683,17 +661,17 @@ enum TemplateExpression {
       case ")":
         depth -= 1
         current.append(c)
-      case " ", "\t", "\n", "\r":
+      case _ where isSeparator(c):
         if depth > 0 {
-          current.append(" ")
-        } else if !current.isEmpty {
+          current.append(inGroup ?? c)
+        } else {
           result.append(current)
           current = ""
         }
       default: current.append(c)
       }
     }
-    if !current.isEmpty { result.append(current) }
+    result.append(current)
     return result
   }
 
