@@ -210,9 +210,22 @@ public struct MappingEditor: Sendable {
       while deleteStart > 0, bytes[deleteStart - 1] == UInt8(ascii: " ") || bytes[deleteStart - 1] == UInt8(ascii: "\t") {
         deleteStart -= 1
       }
-      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\n") { deleteStart -= 1 }
-      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\r") { deleteStart -= 1 }
-      edits.append(.delete(deleteStart..<range.upperBound))
+      var deleteEnd = range.upperBound
+      if deleteStart > 0 && bytes[deleteStart - 1] == UInt8(ascii: "\n") {
+        let source = document.source
+        let breakStart = deleteStart > 1 && bytes[deleteStart - 2] == UInt8(ascii: "\r") ? deleteStart - 2 : deleteStart - 1
+        let previousLine = bytes[source.lineStart(containing: breakStart)..<breakStart]
+        let rest = bytes[range.upperBound..<source.lineEnd(containing: range.upperBound)]
+        if rest.contains(UInt8(ascii: "#")) && previousLine.contains(UInt8(ascii: "#")) {
+          // The line before ends in a comment (or is one): the token's own comment would run
+          // into it. The comment stays on its line, where the token was.
+          deleteStart = range.lowerBound
+          while deleteEnd < bytes.count, bytes[deleteEnd] == UInt8(ascii: " ") || bytes[deleteEnd] == UInt8(ascii: "\t") { deleteEnd += 1 }
+        } else {
+          deleteStart = breakStart
+        }
+      }
+      edits.append(.delete(deleteStart..<deleteEnd))
       anchorOffset = range.upperBound
     }
     let lb = style.lineBreak(near: anchorOffset)
