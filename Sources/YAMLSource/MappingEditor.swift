@@ -216,11 +216,18 @@ public struct MappingEditor: Sendable {
         let breakStart = deleteStart > 1 && bytes[deleteStart - 2] == UInt8(ascii: "\r") ? deleteStart - 2 : deleteStart - 1
         let previousLine = bytes[source.lineStart(containing: breakStart)..<breakStart]
         let rest = bytes[range.upperBound..<source.lineEnd(containing: range.upperBound)]
-        if rest.contains(UInt8(ascii: "#")) && previousLine.contains(UInt8(ascii: "#")) {
-          // The line before ends in a comment (or is one): the token's own comment would run
-          // into it. The comment stays on its line, where the token was.
-          deleteStart = range.lowerBound
-          while deleteEnd < bytes.count, bytes[deleteEnd] == UInt8(ascii: " ") || bytes[deleteEnd] == UInt8(ascii: "\t") { deleteEnd += 1 }
+        if previousLine.contains(UInt8(ascii: "#")) {
+          // The line before ends in a comment (or is one): joining would run the token's line
+          // into that comment. The token's own comment stays on its line, where the token was;
+          // a line with nothing else goes whole, its blanks too (its line break then ends the
+          // line before).
+          if rest.contains(UInt8(ascii: "#")) {
+            deleteStart = range.lowerBound
+            while deleteEnd < bytes.count, bytes[deleteEnd] == UInt8(ascii: " ") || bytes[deleteEnd] == UInt8(ascii: "\t") { deleteEnd += 1 }
+          } else {
+            deleteStart = breakStart
+            deleteEnd = source.lineEnd(containing: range.upperBound)
+          }
         } else {
           deleteStart = breakStart
         }
