@@ -170,7 +170,10 @@ public struct Configuration: Sendable {
     }
     guard let document = documents.first, let root = document.root else { return }
     guard document.isMapping(root) else { throw ConfigurationError("\(path): the configuration must be a mapping") }
-    let known: Set<String> = ["only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images", "profile", "limitRange"]
+    let known: Set<String> = [
+      "only", "skip", "runAsUser", "resources", "podTemplatePaths", "exclude", "tmpEmptyDir", "unsafeFixes", "minRunAsUser", "images",
+      "profile", "limitRange",
+    ]
     let editor = MappingEditor(document)
     func strings(_ node: NodeID, key: String) throws(ConfigurationError) -> [String] {
       let node = document.resolved(node)
@@ -232,7 +235,8 @@ public struct Configuration: Sendable {
           case "name":
             let name = document.string(subvalue) ?? ""
             guard document.isScalar(subvalue), LimitRangeSettings.isDNSSubdomain(name) else {
-              throw ConfigurationError("\(path): limitRange.name: '\(name)' is not a DNS subdomain name (lowercase letters, digits, '-', '.')")
+              throw ConfigurationError(
+                "\(path): limitRange.name: '\(name)' is not a DNS subdomain name (lowercase letters, digits, '-', '.')")
             }
             limitRange.name = name
           case "exclude":

@@ -97,7 +97,8 @@ extension Pipeline {
         } catch {
           let isJSON = list == nil && document.isFlow(object) && !document.explicitStart
           let json = ScalarRendering.render(.mapping(entries), json: true, layout: .oneLine, indent: 0)
-          status = .unfixable(reason: isJSON ? "a JSON file holds one object: add this LimitRange in a file of its own: \(json)" : error.reason)
+          status = .unfixable(
+            reason: isJSON ? "a JSON file holds one object: add this LimitRange in a file of its own: \(json)" : error.reason)
         }
       }
       if status.isFixable { plan.fixable += 1 } else { plan.counts.add(passID: id, status: status) }

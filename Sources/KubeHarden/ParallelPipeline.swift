@@ -102,7 +102,8 @@ extension Pipeline {
           guard let to = destination.pointer else { return }
           let part = UnsafeBufferPointer(rebasing: input.buffer[cuts[index]..<cuts[index + 1]])
           EditSet.write(
-            edits[index], source: part, to: UnsafeMutableRawBufferPointer(start: to + offsets[index], count: offsets[index + 1] - offsets[index]))
+            edits[index], source: part,
+            to: UnsafeMutableRawBufferPointer(start: to + offsets[index], count: offsets[index + 1] - offsets[index]))
         }
       }
       count = offsets.last!

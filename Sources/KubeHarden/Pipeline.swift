@@ -267,7 +267,8 @@ public struct Pipeline: Sendable {
     }
     if !range.isEmpty && endsWithBreak(bytes[range]) && !endsWithBreak(fixedText) {
       return FileError(
-        message: "the fixed text of document \(document.index + 1) no longer ends with a line break (passes \(passes())); nothing was written")
+        message:
+          "the fixed text of document \(document.index + 1) no longer ends with a line break (passes \(passes())); nothing was written")
     }
     var limits = self.limits
     limits.maxBytes = max(limits.maxBytes, fixedText.count)  // the additions are ours

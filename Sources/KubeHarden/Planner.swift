@@ -90,7 +90,9 @@ struct Planner {
       current = document.resolved(found.value)
       if i < requirement.path.count - 1, document.isAliased(current) { return .refused("'\(key)' carries an anchor that an alias uses") }
     }
-    guard document.isSequence(current) else { return document.isNull(current) ? .satisfied : .refused("'\(requirement.path.last ?? "")' is not a list") }
+    guard document.isSequence(current) else {
+      return document.isNull(current) ? .satisfied : .refused("'\(requirement.path.last ?? "")' is not a list")
+    }
     let items = document.items(current).filter { item in unwanted.contains { satisfies(document.resolved(item), $0) } }
     return items.isEmpty ? .satisfied : .remove(sequence: current, items: items)
   }

@@ -148,4 +148,3 @@ struct ValuesScope: Sendable {
   /// A double-quoted scalar (the YAML layer's JSON-compatible escapes).
   static func quoted(_ text: String) -> String { ScalarRendering.doubleQuoted(text) }
 }
-

@@ -26,7 +26,8 @@ extension MappingEditor {
       entries, indent: 0, step: step, sequenceIndent: sequenceIndent, quote: style.valueQuoteStyle())
     if document.explicitEnd {
       let end = document.range.upperBound
-      return insertLines(["---"] + body + ["..."], afterLineOf: max(end - 1, 0), lineBreak: style.lineBreak(near: max(end - 1, 0)), order: order)
+      return insertLines(
+        ["---"] + body + ["..."], afterLineOf: max(end - 1, 0), lineBreak: style.lineBreak(near: max(end - 1, 0)), order: order)
     }
     return try insertAfterLastContent(["---"] + body, lastValue: root, keyColumn: 0, order: order)
   }

@@ -223,7 +223,9 @@ public struct MappingEditor: Sendable {
           // line before).
           if rest.contains(UInt8(ascii: "#")) {
             deleteStart = range.lowerBound
-            while deleteEnd < bytes.count, bytes[deleteEnd] == UInt8(ascii: " ") || bytes[deleteEnd] == UInt8(ascii: "\t") { deleteEnd += 1 }
+            while deleteEnd < bytes.count, bytes[deleteEnd] == UInt8(ascii: " ") || bytes[deleteEnd] == UInt8(ascii: "\t") {
+              deleteEnd += 1
+            }
           } else {
             deleteStart = breakStart
             deleteEnd = source.lineEnd(containing: range.upperBound)

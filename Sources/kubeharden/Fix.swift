@@ -1,7 +1,7 @@
-import Synchronization
 import ArgumentParser
 import Foundation
 import KubeHarden
+import Synchronization
 
 /// `kubeharden fix`: rewrites files in place, or standard input to standard output.
 struct Fix: ParsableCommand {
@@ -67,7 +67,6 @@ struct Fix: ParsableCommand {
     if reports.contains(where: { $0.error != nil }) { throw ExitCode(2) }
   }
 }
-
 
 /// The end-of-run summary on standard error.
 struct Summary {

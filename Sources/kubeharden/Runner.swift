@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
-import Synchronization
 import KubeHarden
 import KubeHardenHelm
+import Synchronization
 import YAMLSource
 
 #if canImport(Glibc)

@@ -81,7 +81,8 @@ final class CLIContractTests: XCTestCase {
     let rules = String(decoding: run(["rules"]).stdout, as: UTF8.self).nonEmptyLines
     XCTAssertTrue(rules.contains { $0.hasPrefix("host-path-volumes ") && $0.contains(" baseline ") }, rules.joined(separator: "\n"))
     XCTAssertTrue(rules.contains { $0.hasPrefix("resource-limits ") && $0.contains(" - ") }, rules.joined(separator: "\n"))
-    let pod = Array("apiVersion: v1\nkind: Pod\nspec:\n  volumes:\n  - name: logs\n    hostPath: {path: /var/log}\n  containers:\n  - name: web\n".utf8)
+    let pod = Array(
+      "apiVersion: v1\nkind: Pod\nspec:\n  volumes:\n  - name: logs\n    hostPath: {path: /var/log}\n  containers:\n  - name: web\n".utf8)
     let restricted = String(decoding: run(["check", "--format", "json", "-"], stdin: pod).stdout, as: UTF8.self)
     XCTAssertTrue(restricted.contains("\"restricted-volume-types\""), restricted)
     XCTAssertFalse(restricted.contains("\"host-path-volumes\""), restricted)
@@ -345,7 +346,9 @@ final class CLIContractTests: XCTestCase {
     XCTAssertTrue(patch.contains("\n           runAsGroup: 3000\n+          privileged: false\n"), patch)
 
     // An explicit value is kept by default; --unsafe-fixes shows (and fix applies) its flip.
-    try Files.write(Manifests.insecure.replacingOccurrences(of: "runAsGroup: 3000", with: "privileged: true"), to: dir.appendingPathComponent("explicit.yaml"))
+    try Files.write(
+      Manifests.insecure.replacingOccurrences(of: "runAsGroup: 3000", with: "privileged: true"),
+      to: dir.appendingPathComponent("explicit.yaml"))
     let kept = String(decoding: run(["diff", "explicit.yaml"], cwd: dir).stdout, as: UTF8.self)
     XCTAssertFalse(kept.contains("-          privileged: true\n"), kept)
     let flipped = run(["diff", "--unsafe-fixes", "explicit.yaml"], cwd: dir)
@@ -420,7 +423,8 @@ final class CLIContractTests: XCTestCase {
     try Files.write(Manifests.insecure, to: dir.appendingPathComponent("insecure.yaml"))
     try Files.write(Manifests.compliant, to: dir.appendingPathComponent("compliant.yaml"))
     try Files.write(Manifests.invalid, to: dir.appendingPathComponent("invalid.yaml"))
-    try Files.write(Self.untouchedSnippets.first { $0.0 == "workload exempted by annotation" }!.1, to: dir.appendingPathComponent("exempted.yaml"))
+    try Files.write(
+      Self.untouchedSnippets.first { $0.0 == "workload exempted by annotation" }!.1, to: dir.appendingPathComponent("exempted.yaml"))
 
     let clean = run(["check", "compliant.yaml"], cwd: dir)
     XCTAssertEqual(clean.status, 0, clean.stderr)
@@ -451,11 +455,13 @@ final class CLIContractTests: XCTestCase {
       var findings = 0
       for line in lines {
         if line.hasPrefix("    ") {
-          XCTAssertTrue(line.matches(#"^    ([-+]|unsafe fix( \(applied only with --unsafe-fixes\))?: )"#), "a fix line is not a diff line: \(line)")
+          XCTAssertTrue(
+            line.matches(#"^    ([-+]|unsafe fix( \(applied only with --unsafe-fixes\))?: )"#), "a fix line is not a diff line: \(line)")
           continue
         }
         findings += 1
-        XCTAssertTrue(line.matches("^\(escaped):[1-9][0-9]*:[1-9][0-9]*: (error|warning|note)\\[(\(ids))\\]: .+$"), "bad line shape: \(line)")
+        XCTAssertTrue(
+          line.matches("^\(escaped):[1-9][0-9]*:[1-9][0-9]*: (error|warning|note)\\[(\(ids))\\]: .+$"), "bad line shape: \(line)")
       }
       XCTAssertGreaterThanOrEqual(findings, 5, "one finding per pass at least")
       // An absent privileged is already false by the API's default: a note, never an error.
@@ -473,7 +479,9 @@ final class CLIContractTests: XCTestCase {
     XCTAssertTrue(lines.contains { $0.hasPrefix("::warning file=app.yaml,line=") }, lines.joined(separator: "\n"))
     XCTAssertTrue(lines.contains { $0.hasPrefix("::notice file=app.yaml,line=12,") && $0.contains("title=no-privileged::") })
     for line in lines where line.hasPrefix("::") {
-      XCTAssertTrue(line.matches(#"^::(error|warning|notice) file=app\.yaml,line=[0-9]+,col=[0-9]+,endLine=[0-9]+,endColumn=[0-9]+,title=[a-z-]+::.+$"#), line)
+      XCTAssertTrue(
+        line.matches(
+          #"^::(error|warning|notice) file=app\.yaml,line=[0-9]+,col=[0-9]+,endLine=[0-9]+,endColumn=[0-9]+,title=[a-z-]+::.+$"#), line)
     }
   }
 

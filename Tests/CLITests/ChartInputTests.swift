@@ -43,7 +43,8 @@ final class ChartInputTests: XCTestCase {
     let named = run(["fix", example.path])
     XCTAssertEqual(named.status, 0, named.stderr)
     XCTAssertNotNil(
-      String(decoding: try Files.read(example), as: UTF8.self).range(of: "seccompProfile"), "a file named on the command line is a manifest")
+      String(decoding: try Files.read(example), as: UTF8.self).range(of: "seccompProfile"), "a file named on the command line is a manifest"
+    )
   }
 
   func testCheckPointsAtValuesAndTemplateLines() throws {

@@ -6,7 +6,8 @@ import XCTest
 /// points at the Namespace, `diff` shows the new document, and a second `fix` adds nothing.
 final class NamespaceLimitRangeCLITests: XCTestCase {
   static func namespace(_ name: String) -> String { "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(name)\n" }
-  static let limitRange = "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: own\n  namespace: covered\nspec:\n  limits:\n  - type: Container\n    default: {memory: 1Gi}\n"
+  static let limitRange =
+    "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: own\n  namespace: covered\nspec:\n  limits:\n  - type: Container\n    default: {memory: 1Gi}\n"
 
   func makeTree() throws -> URL {
     let dir = try makeTemporaryDirectory()
@@ -42,7 +43,9 @@ final class NamespaceLimitRangeCLITests: XCTestCase {
     XCTAssertEqual(result.status, 1, result.stderr)
     let diff = String(decoding: result.stdout, as: UTF8.self)
     XCTAssertTrue(diff.contains("--- a/d-alone.yaml\n+++ b/d-alone.yaml\n"), diff)
-    XCTAssertTrue(diff.contains("   name: alone\n+---\n+apiVersion: v1\n+kind: LimitRange\n+metadata:\n+  name: default-limits\n+  namespace: alone\n"), diff)
+    XCTAssertTrue(
+      diff.contains("   name: alone\n+---\n+apiVersion: v1\n+kind: LimitRange\n+metadata:\n+  name: default-limits\n+  namespace: alone\n"),
+      diff)
     XCTAssertFalse(diff.contains("z-limits"), diff)
   }
 
@@ -70,7 +73,10 @@ final class NamespaceLimitRangeCLITests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let output = String(decoding: result.stdout, as: UTF8.self)
     XCTAssertEqual(output.components(separatedBy: "kind: LimitRange").count - 1, 2, output)
-    XCTAssertTrue(output.hasSuffix("  name: default-limits\n  namespace: open\nspec:\n  limits:\n  - type: Container\n    default:\n      cpu: 500m\n      memory: 512Mi\n    defaultRequest:\n      cpu: 200m\n      memory: 256Mi\n"), output)
+    XCTAssertTrue(
+      output.hasSuffix(
+        "  name: default-limits\n  namespace: open\nspec:\n  limits:\n  - type: Container\n    default:\n      cpu: 500m\n      memory: 512Mi\n    defaultRequest:\n      cpu: 200m\n      memory: 256Mi\n"
+      ), output)
   }
 
   func testConfiguredNameAndExclusion() throws {

@@ -62,10 +62,12 @@ final class BadInputTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(line, 1, "\(label): line of '\(message)'", file: file, line: sourceLine)
     XCTAssertGreaterThanOrEqual(column, 1, "\(label): column of '\(message)'", file: file, line: sourceLine)
     XCTAssertFalse(message.isEmpty, label, file: file, line: sourceLine)
-    XCTAssertFalse(message.contains("\n") || message.contains("\r"), "\(label): message must be one line: \(message)", file: file, line: sourceLine)
+    XCTAssertFalse(
+      message.contains("\n") || message.contains("\r"), "\(label): message must be one line: \(message)", file: file, line: sourceLine)
     XCTAssertLessThan(message.count, 300, "\(label): message too long: \(message)", file: file, line: sourceLine)
     for part in contains {
-      XCTAssertTrue(message.lowercased().contains(part.lowercased()), "\(label): '\(message)' should mention '\(part)'", file: file, line: sourceLine)
+      XCTAssertTrue(
+        message.lowercased().contains(part.lowercased()), "\(label): '\(message)' should mention '\(part)'", file: file, line: sourceLine)
     }
   }
 
@@ -128,7 +130,8 @@ final class BadInputTests: XCTestCase {
       XCTFail("\(label): an edit lands in the container: \(edit.range) \(edit.text.debugDescription)", file: file, line: line)
     }
     let region = String(decoding: Array(text.utf8)[lower..<end], as: UTF8.self)
-    XCTAssertTrue(String(decoding: report.fixed, as: UTF8.self).contains(region), "\(label): container not verbatim", file: file, line: line)
+    XCTAssertTrue(
+      String(decoding: report.fixed, as: UTF8.self).contains(region), "\(label): container not verbatim", file: file, line: line)
   }
 
   func elapsed(_ body: () -> Void) -> TimeInterval {

@@ -1,6 +1,7 @@
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 final class ConfigurationTests: XCTestCase {
   func configuration(_ text: String) throws -> Configuration {
@@ -34,7 +35,9 @@ final class ConfigurationTests: XCTestCase {
     XCTAssertEqual(c.runAsUser, 65532)
     XCTAssertEqual(c.resources.cpuRequest, Quantity("50m"))
     XCTAssertEqual(c.resources.cpuLimit, Quantity("2"))
-    XCTAssertEqual(c.podTemplatePaths, [PodTemplatePath(apiVersion: "apps.kruise.io/v1beta1", kind: "StatefulSet", specPath: ["spec", "template", "spec"])])
+    XCTAssertEqual(
+      c.podTemplatePaths,
+      [PodTemplatePath(apiVersion: "apps.kruise.io/v1beta1", kind: "StatefulSet", specPath: ["spec", "template", "spec"])])
     XCTAssertEqual(c.exclude, ["vendor/**"])
     XCTAssertEqual(try configuration("only: no-privileged, run-as-non-root").enabledPasses, ["no-privileged", "run-as-non-root"])
   }
@@ -101,7 +104,9 @@ final class ConfigurationTests: XCTestCase {
     for id in ["run-as-non-root", "no-privilege-escalation", "drop-capabilities", "restricted-volume-types"] {
       XCTAssertFalse(c.isEnabled(id), id)
     }
-    for id in ["host-path-volumes", "added-capabilities", "no-privileged", "seccomp-profile", "read-only-root-filesystem", "resource-limits"] {
+    for id in [
+      "host-path-volumes", "added-capabilities", "no-privileged", "seccomp-profile", "read-only-root-filesystem", "resource-limits",
+    ] {
       XCTAssertTrue(c.isEnabled(id), id)
     }
     XCTAssertThrowsError(try c.apply(configFile: Array("profile: strict\n".utf8), path: ".kubeharden.yaml")) { error in

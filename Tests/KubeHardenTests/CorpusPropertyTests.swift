@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 /// Properties of `fix` over every file of the shared dev corpus: the output re-parses with the
 /// same documents; its data differs from the input only under `securityContext` and `resources`;
@@ -80,7 +81,9 @@ final class CorpusPropertyTests: XCTestCase {
     let removed = String(decoding: bytes[edit.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     let doc = documents.first { $0.range.contains(edit.range.lowerBound) }
     let node = doc.flatMap { d in d.allNodes.first { d.isScalar($0) && d.range($0) == edit.range } }
-    let key = node.flatMap { n in doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } } }
+    let key = node.flatMap { n in
+      doc.flatMap { d in d.parent(n).flatMap { p in d.entries(p).first { $0.value == n } }.flatMap { d.string($0.key) } }
+    }
     return (removed, key, ["{}", "~", "null", "Null", "NULL"].contains(removed))
   }
 
@@ -96,7 +99,8 @@ final class CorpusPropertyTests: XCTestCase {
       guard range.lowerBound >= edit.range.lowerBound, range.upperBound <= edit.range.upperBound,
         let list = doc.parent(item), doc.isSequence(list), let owner = doc.parent(list),
         doc.entries(owner).first(where: { $0.value == list }).flatMap({ doc.string($0.key) }) == "add",
-        let capabilities = doc.parent(owner), doc.entries(capabilities).first(where: { $0.value == owner }).flatMap({ doc.string($0.key) })
+        let capabilities = doc.parent(owner),
+        doc.entries(capabilities).first(where: { $0.value == owner }).flatMap({ doc.string($0.key) })
           == "capabilities"
       else { return false }
     }
@@ -141,7 +145,8 @@ final class CorpusPropertyTests: XCTestCase {
       for edit in report.edits where !edit.range.isEmpty {
         let (removed, key, isEmptyToken) = Self.replaced(edit, in: bytes, documents: before)
         XCTAssertTrue(
-          isEmptyToken || key.map(Self.replaceableKeys.contains) == true || Self.removesAddedCapabilities(edit, in: bytes, documents: before),
+          isEmptyToken || key.map(Self.replaceableKeys.contains) == true
+            || Self.removesAddedCapabilities(edit, in: bytes, documents: before),
           "\(name): unexpected edit of '\(removed)'")
       }
       let again = pipeline.process(path: name, bytes: report.fixed)
@@ -215,7 +220,9 @@ final class CorpusPropertyTests: XCTestCase {
       XCTAssertNil(again.error, name)
       XCTAssertEqual(again.fixed, report.fixed, "\(name): second fix changes the file")
     }
-    print("corpus property: \(files.count) files, \(changed) changed with \(editCount) edits, \(untouched) untouched, \(errors.count) rejected: \(errors)")
+    print(
+      "corpus property: \(files.count) files, \(changed) changed with \(editCount) edits, \(untouched) untouched, \(errors.count) rejected: \(errors)"
+    )
     XCTAssertGreaterThanOrEqual(files.count, 265)
     XCTAssertGreaterThan(changed, 100)
     XCTAssertLessThanOrEqual(errors.count, 3)

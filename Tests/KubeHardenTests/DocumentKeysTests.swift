@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 /// `DocumentKeys` lets passes skip documents that do not write their keys: it must never say
 /// "absent" for a key that is there, however it is written, and skipping must never change what
@@ -19,9 +20,13 @@ final class DocumentKeysTests: XCTestCase {
     // An alias used as a key stands for a scalar written elsewhere in the same document.
     let aliased = try keys("x: &k sysctls\nspec:\n  securityContext:\n    *k : [{name: a}]")
     XCTAssertTrue(aliased.contains(.sysctls))
-    XCTAssertTrue(try keys("metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/web: unconfined").contains(.appArmorAnnotation))
-    XCTAssertTrue(try keys("a: [host, hostPath, hostPort, hostProcess, capabilities, procMount, appArmorProfile, seLinuxOptions, volumes]")
-      .isSuperset(of: [.host, .hostPath, .hostPort, .hostProcess, .capabilities, .procMount, .appArmorProfile, .seLinuxOptions, .volumes]))
+    XCTAssertTrue(
+      try keys("metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/web: unconfined").contains(
+        .appArmorAnnotation))
+    XCTAssertTrue(
+      try keys("a: [host, hostPath, hostPort, hostProcess, capabilities, procMount, appArmorProfile, seLinuxOptions, volumes]")
+        .isSuperset(of: [.host, .hostPath, .hostPort, .hostProcess, .capabilities, .procMount, .appArmorProfile, .seLinuxOptions, .volumes])
+    )
   }
 
   func testReportsAbsentKeysAsAbsent() throws {

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 /// Golden fixtures: `Fixtures/<pass-id>/<case>.input.<ext>` is fixed with only that pass (or
 /// every pass under `Fixtures/all/`) and must equal `<case>.expected.<ext>` byte for byte; the

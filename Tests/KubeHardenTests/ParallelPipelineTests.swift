@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 /// A large file split at document boundaries and processed on all cores gives exactly what the
 /// whole-file run gives: the same bytes, edits, findings and locations.

@@ -1,6 +1,7 @@
 import XCTest
-@testable import KubeHarden
 import YAMLSource
+
+@testable import KubeHarden
 
 /// Every pass's metadata examples run as tests: triggering examples produce findings of that
 /// pass and fix to the expected bytes; non-triggering ones produce none; fixing twice changes
@@ -72,7 +73,8 @@ final class PassExampleTests: XCTestCase {
         for variant in Variant.allCases {
           let report = pipeline(only: meta.id).process(path: "example.yaml", bytes: Array(variant.apply(example.input).utf8))
           XCTAssertNil(report.error)
-          XCTAssertEqual(report.findings.filter { $0.passID == meta.id }.map(\.message), [], "\(meta.id) non-triggering \(index) \(variant)")
+          XCTAssertEqual(
+            report.findings.filter { $0.passID == meta.id }.map(\.message), [], "\(meta.id) non-triggering \(index) \(variant)")
           XCTAssertFalse(report.changed)
         }
       }

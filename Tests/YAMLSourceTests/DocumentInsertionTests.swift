@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import YAMLSource
 
 /// `insertDocument`: a new document after document N in the stream's own style, and the check
@@ -60,7 +61,9 @@ final class DocumentInsertionTests: XCTestCase {
 
   func testTheCheckCatchesOtherData() {
     XCTAssertNil(Document.newDocumentMismatch(Array(("---\n" + body).utf8), holding: entries))
-    for wrong in ["---\n" + body.replacingOccurrences(of: "\"1\"", with: "1"), "---\nkind: Thing\n", "---\n" + body + "---\nx: 1\n", "---\n[a"] {
+    for wrong in [
+      "---\n" + body.replacingOccurrences(of: "\"1\"", with: "1"), "---\nkind: Thing\n", "---\n" + body + "---\nx: 1\n", "---\n[a",
+    ] {
       XCTAssertNotNil(Document.newDocumentMismatch(Array(wrong.utf8), holding: entries), wrong)
     }
   }

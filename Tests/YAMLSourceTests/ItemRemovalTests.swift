@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import YAMLSource
 
 /// `MappingEditor.remove(_:from:)`: the items go with their own lines (block) or their
@@ -10,9 +11,10 @@ final class ItemRemovalTests: XCTestCase {
   func removing(_ names: [String], in input: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
     let document = try XCTUnwrap(try YAMLParser.parse(SourceBuffer(input)).first)
     let editor = MappingEditor(document)
-    let list = try XCTUnwrap(document.allNodes.first { node in
-      document.isMapping(node) && editor.lookup(node, "l") != nil
-    }.flatMap { editor.lookup($0, "l")?.value })
+    let list = try XCTUnwrap(
+      document.allNodes.first { node in
+        document.isMapping(node) && editor.lookup(node, "l") != nil
+      }.flatMap { editor.lookup($0, "l")?.value })
     let items = document.items(list).filter { document.string($0).map(names.contains) ?? false }
     let edits = try editor.remove(items, from: list)
     let fixed = EditSet.applying(try EditSet(edits).sorted(), to: document.source.bytes)

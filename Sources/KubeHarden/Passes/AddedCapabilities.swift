@@ -39,9 +39,12 @@ struct AddedCapabilities: Pass {
     references: [.owasp("K01"), .pss("Capabilities", profile: "Baseline"), .checkov("CKV_K8S_25"), .checkov("CKV_K8S_39")],
     podSecurity: PodSecurity(.baseline, checks: ["capabilities_baseline", "capabilities_restricted"]),
     triggering: [
-      .unchanged(PassExample.pod("containers:\n- name: web\n  securityContext:\n    capabilities:\n      add: [CHOWN, SYS_ADMIN, NET_RAW]")),
+      .unchanged(
+        PassExample.pod("containers:\n- name: web\n  securityContext:\n    capabilities:\n      add: [CHOWN, SYS_ADMIN, NET_RAW]")),
       PassExample(
-        PassExample.pod("containers:\n- name: clock\n  securityContext:\n    capabilities:\n      add:\n      - SYS_TIME  # adjusts the clock\n      - NET_BIND_SERVICE"),
+        PassExample.pod(
+          "containers:\n- name: clock\n  securityContext:\n    capabilities:\n      add:\n      - SYS_TIME  # adjusts the clock\n      - NET_BIND_SERVICE"
+        ),
         fixed: PassExample.pod("containers:\n- name: clock\n  securityContext:\n    capabilities:\n      add:\n      - NET_BIND_SERVICE"),
         applicability: .unsafe),
     ],
@@ -71,7 +74,9 @@ struct AddedCapabilities: Pass {
         let evidence = context.evidence.needsPrivileges(container)
         guard evidence.isEmpty else {
           drafts.append(
-            .manual(message, at: item, remedy: "remove \(name) from securityContext.capabilities.add unless the application cannot work without it"))
+            .manual(
+              message, at: item,
+              remedy: "remove \(name) from securityContext.capabilities.add unless the application cannot work without it"))
           continue
         }
         drafts.append(

@@ -68,7 +68,10 @@ struct AppArmorProfile: Pass {
             requirements: [Requirement(base: base, path: path + ["type"], value: .string("RuntimeDefault"))],
             fixTitle: "Set appArmorProfile.type: RuntimeDefault", applicability: .unsafe))
       } else {
-        drafts.append(.manual(message, at: context.locate(base, path + ["type"]), remedy: "set appArmorProfile.type to RuntimeDefault, or Localhost with a localhostProfile loaded on the nodes"))
+        drafts.append(
+          .manual(
+            message, at: context.locate(base, path + ["type"]),
+            remedy: "set appArmorProfile.type to RuntimeDefault, or Localhost with a localhostProfile loaded on the nodes"))
       }
     }
     guard let annotations = context.podAnnotations(pod) else { return drafts }

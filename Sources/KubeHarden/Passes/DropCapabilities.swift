@@ -99,7 +99,8 @@ struct DropCapabilities: Pass {
               message: "\(container.label) adds capabilities \(extra.joined(separator: ", ")) (dropping ALL does not remove them)",
               node: add, status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
               requirements: [.removing(extra.map { .string($0) }, base: container.node, path: ["securityContext", "capabilities", "add"])],
-              fixTitle: "Remove \(extra.joined(separator: ", ")) from securityContext.capabilities.add (only NET_BIND_SERVICE is allowed by the Restricted profile)",
+              fixTitle:
+                "Remove \(extra.joined(separator: ", ")) from securityContext.capabilities.add (only NET_BIND_SERVICE is allowed by the Restricted profile)",
               applicability: .unsafe))
         }
       }

@@ -19,7 +19,8 @@ struct HostPorts: Pass {
     podSecurity: PodSecurity(.baseline, checks: ["hostPorts"]),
     triggering: [
       .unchanged(PassExample.pod("containers:\n- name: web\n  ports:\n  - containerPort: 8080\n    hostPort: 80")),
-      .unchanged(PassExample.pod("initContainers:\n- name: init\n  ports: [{containerPort: 53, hostPort: \"53\"}]\ncontainers:\n- name: web")),
+      .unchanged(
+        PassExample.pod("initContainers:\n- name: init\n  ports: [{containerPort: 53, hostPort: \"53\"}]\ncontainers:\n- name: web")),
     ],
     nonTriggering: [
       PassExample(PassExample.barePod),
@@ -39,7 +40,9 @@ struct HostPorts: Pass {
           .manual(
             "\(container.label) binds hostPort \(text)\(containerPort) on the node (Pod Security baseline: host ports)",
             at: context.locate(port, ["hostPort"]),
-            remedy: "remove hostPort and reach the pod through a Service (type NodePort or LoadBalancer where it must be reachable from outside)"))
+            remedy:
+              "remove hostPort and reach the pod through a Service (type NodePort or LoadBalancer where it must be reachable from outside)")
+        )
       }
     }
     return drafts

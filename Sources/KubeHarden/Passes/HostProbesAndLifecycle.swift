@@ -20,7 +20,8 @@ struct HostProbesAndLifecycle: Pass {
       the pod itself cannot reach. The Baseline profile (1.34 and later) forbids a host there.
       """,
     fixDescription: "Nothing (manual): the finding names the handler; without a host the kubelet targets the pod's IP.",
-    applicability: "Manual only: a handler that checks another address must be rewritten by a person (an exec probe, or a check in the application).",
+    applicability:
+      "Manual only: a handler that checks another address must be rewritten by a person (an exec probe, or a check in the application).",
     references: [.owasp("K01"), .pss("Probes / Lifecycle Hooks", profile: "Baseline")],
     podSecurity: PodSecurity(.baseline, checks: ["hostProbesAndHostLifecycle"]),
     triggering: [
@@ -31,7 +32,10 @@ struct HostProbesAndLifecycle: Pass {
     ],
     nonTriggering: [
       PassExample(PassExample.barePod),
-      PassExample(PassExample.pod("containers:\n- name: web\n  readinessProbe:\n    httpGet: {host: \"\", path: /healthz, port: 8080}\n  startupProbe:\n    tcpSocket: {port: 8080}")),
+      PassExample(
+        PassExample.pod(
+          "containers:\n- name: web\n  readinessProbe:\n    httpGet: {host: \"\", path: /healthz, port: 8080}\n  startupProbe:\n    tcpSocket: {port: 8080}"
+        )),
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
@@ -49,7 +53,9 @@ struct HostProbesAndLifecycle: Pass {
             .manual(
               "\(container.label) sets \(field): \(host) (Pod Security baseline: probe or lifecycle host)",
               at: context.locate(container.node, path),
-              remedy: "remove \(field) so that the kubelet targets the pod's own IP; check other services from the application or an exec handler"))
+              remedy:
+                "remove \(field) so that the kubelet targets the pod's own IP; check other services from the application or an exec handler"
+            ))
         }
       }
     }

@@ -210,7 +210,8 @@ struct NamespaceLimitRange: Pass {
     return [
       NewEntry("apiVersion", .string("v1")),
       NewEntry("kind", .string("LimitRange")),
-      NewEntry("metadata", .mapping([NewEntry("name", .string(configuration.limitRange.name)), NewEntry("namespace", .string(namespace))])),
+      NewEntry(
+        "metadata", .mapping([NewEntry("name", .string(configuration.limitRange.name)), NewEntry("namespace", .string(namespace))])),
       NewEntry(
         "spec",
         .mapping([
@@ -222,7 +223,8 @@ struct NamespaceLimitRange: Pass {
                 NewEntry(
                   "default",
                   .mapping([
-                    NewEntry("cpu", .string(resources.cpuLimit.description)), NewEntry("memory", .string(resources.memoryLimit.description)),
+                    NewEntry("cpu", .string(resources.cpuLimit.description)),
+                    NewEntry("memory", .string(resources.memoryLimit.description)),
                   ])),
                 NewEntry(
                   "defaultRequest",
@@ -231,7 +233,7 @@ struct NamespaceLimitRange: Pass {
                     NewEntry("memory", .string(resources.memoryRequest.description)),
                   ])),
               ])
-            ])),
+            ]))
         ])),
     ]
   }

@@ -24,7 +24,8 @@ struct SELinuxOptions: Pass {
     podSecurity: PodSecurity(.baseline, checks: ["seLinuxOptions"]),
     triggering: [
       .unchanged(PassExample.pod("securityContext:\n  seLinuxOptions: {type: spc_t}\ncontainers:\n- name: web")),
-      .unchanged(PassExample.pod("containers:\n- name: web\n  securityContext:\n    seLinuxOptions:\n      user: system_u\n      role: system_r")),
+      .unchanged(
+        PassExample.pod("containers:\n- name: web\n  securityContext:\n    seLinuxOptions:\n      user: system_u\n      role: system_r")),
     ],
     nonTriggering: [
       PassExample(PassExample.barePod),

@@ -126,7 +126,7 @@ struct SeccompProfile: Pass {
               seccompProfile:
                 type: Localhost
                 localhostProfile: profiles/web.json
-        """)
+        """),
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
@@ -164,7 +164,8 @@ struct SeccompProfile: Pass {
             status: container.sharedReason.map { .unfixable(reason: $0) } ?? .fixable,
             requirements: [Requirement(base: container.node, path: path, value: .string("RuntimeDefault"))],
             fixTitle: "Set seccompProfile.type: RuntimeDefault", applicability: .unsafe))
-      } else if type == nil && podAnnotation == nil && !Self.allowed.contains(podType ?? "") && context.configuration.profile == .restricted {
+      } else if type == nil && podAnnotation == nil && !Self.allowed.contains(podType ?? "") && context.configuration.profile == .restricted
+      {
         // Only the restricted profile requires a profile; baseline forbids only Unconfined.
         podNeeded = true
       }
@@ -247,10 +248,13 @@ struct SeccompProfile: Pass {
           ],
           fixTitle: "Set the annotation to runtime/default and seccompProfile.type: RuntimeDefault", applicability: .unsafe)
       }
-      if agrees { return .manual(message, at: annotation.key, remedy: "set the annotation and seccompProfile.type to RuntimeDefault together") }
+      if agrees {
+        return .manual(message, at: annotation.key, remedy: "set the annotation and seccompProfile.type to RuntimeDefault together")
+      }
       return .manual(
         "\(message), which disagrees with its seccompProfile.type \(type)", at: annotation.key,
-        remedy: "the API server rejects a pod whose seccomp annotation and field disagree; remove the annotation and keep the field you mean")
+        remedy:
+          "the API server rejects a pod whose seccomp annotation and field disagree; remove the annotation and keep the field you mean")
     }
     switch value {
     case "runtime/default", "docker/default":
@@ -277,7 +281,9 @@ struct SeccompProfile: Pass {
     default:
       return .manual(
         message, at: annotation.key,
-        remedy: "replace the annotation with securityContext.seccompProfile (RuntimeDefault, or Localhost with a localhostProfile loaded on the nodes)")
+        remedy:
+          "replace the annotation with securityContext.seccompProfile (RuntimeDefault, or Localhost with a localhostProfile loaded on the nodes)"
+      )
     }
   }
 }

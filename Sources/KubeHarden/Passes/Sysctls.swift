@@ -51,7 +51,9 @@ struct Sysctls: Pass {
       return .manual(
         "\(pod.label) sets sysctl \(name.isEmpty ? "(no name)" : name), outside the safe set (Pod Security baseline: sysctls)",
         at: context.locate(sysctl, ["name"]),
-        remedy: "remove the sysctl, or set it on the nodes (a node tuning DaemonSet or the kubelet's allowed-unsafe-sysctls) for the pods that need it")
+        remedy:
+          "remove the sysctl, or set it on the nodes (a node tuning DaemonSet or the kubelet's allowed-unsafe-sysctls) for the pods that need it"
+      )
     }
   }
 }

@@ -21,11 +21,13 @@ struct WindowsHostProcess: Pass {
         PassExample.pod(
           "securityContext:\n  windowsOptions:\n    hostProcess: true\n    runAsUserName: \"NT AUTHORITY\\\\SYSTEM\"\nhostNetwork: true\ncontainers:\n- name: agent"
         )),
-      .unchanged(PassExample.pod("os: {name: windows}\ncontainers:\n- name: agent\n  securityContext: {windowsOptions: {hostProcess: true}}")),
+      .unchanged(
+        PassExample.pod("os: {name: windows}\ncontainers:\n- name: agent\n  securityContext: {windowsOptions: {hostProcess: true}}")),
     ],
     nonTriggering: [
       PassExample(PassExample.barePod),
-      PassExample(PassExample.pod("os: {name: windows}\ncontainers:\n- name: web\n  securityContext: {windowsOptions: {hostProcess: false}}")),
+      PassExample(
+        PassExample.pod("os: {name: windows}\ncontainers:\n- name: web\n  securityContext: {windowsOptions: {hostProcess: false}}")),
     ])
 
   func check(_ pod: PodSpecView, context: PassContext) -> [Draft] {
@@ -37,7 +39,9 @@ struct WindowsHostProcess: Pass {
       guard context.bool(base, path) == true else { return nil }
       return .manual(
         "\(label) sets windowsOptions.hostProcess: true (Pod Security baseline: HostProcess)", at: context.locate(base, path),
-        remedy: "run it as an ordinary Windows container unless it is a node agent; a node agent belongs in a namespace with the privileged Pod Security level")
+        remedy:
+          "run it as an ordinary Windows container unless it is a node agent; a node agent belongs in a namespace with the privileged Pod Security level"
+      )
     }
   }
 }
