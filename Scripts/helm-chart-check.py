@@ -388,13 +388,21 @@ def print_table(results: list[dict]) -> None:
     print("(f/u/m: fixable / unsafe / manual findings of `kubeharden check -` on the rendered workloads)")
 
 
-def cmd_check(args) -> int:
+def setup(args):
+    """oracle.py, the kubeharden binary (None when it is missing, with a message), and Helm."""
     oracle = load_oracle()
     binary = args.kubeharden or default_binary()
     if not os.access(binary, os.X_OK):
         sys.stderr.write("helm-chart-check.py: kubeharden binary %s not found (build it, or --kubeharden)\n" % binary)
-        return 2
+        return oracle, None
     render.require_helm()
+    return oracle, binary
+
+
+def cmd_check(args) -> int:
+    oracle, binary = setup(args)
+    if binary is None:
+        return 2
     fixer = kubeharden_fixer(binary, args.unsafe_fixes)
     results = []
     with tempfile.TemporaryDirectory(prefix="kubeharden-scaffold-") as scratch:
@@ -488,12 +496,9 @@ def once(edit):
 
 
 def cmd_selftest(args) -> int:
-    oracle = load_oracle()
-    binary = args.kubeharden or default_binary()
-    if not os.access(binary, os.X_OK):
-        sys.stderr.write("helm-chart-check.py: kubeharden binary %s not found (build it, or --kubeharden)\n" % binary)
+    oracle, binary = setup(args)
+    if binary is None:
         return 2
-    render.require_helm()
 
     def explain(_binary, _chart):
         # `check CHART_DIR` reports the test Pod's findings as manual: its template reads no value.

@@ -54,9 +54,8 @@ extension Pipeline {
     planner.applyUnsafe = configuration.unsafeFixes
     let inputs = drafts.map { Planner.Input(passID: $0.passID, severity: $0.severity, draft: $0.draft) }
     let planned = planner.plan(inputs, lines: Locations(lines), keepFindings: true)
-    var counts = planned.counts
-    for (passID, count) in planned.fixable { counts.fixableByPass[passID, default: 0] += count }
-    for (passID, count) in planned.unsafe { counts.unsafeByPass[passID, default: 0] += count }
+    var counts = FindingCounts()
+    counts.add(planned)
     var problem: FileError?
     if !planned.edits.isEmpty {
       problem = verify(document, edits: planned.edits, changes: planned.changes, passes: planned.fixable.map(\.passID))

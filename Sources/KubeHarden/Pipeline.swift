@@ -132,9 +132,7 @@ public struct Pipeline: Sendable {
           var planner = Planner(editor: editor)
           planner.applyUnsafe = configuration.unsafeFixes
           let planned = planner.plan(drafts, lines: table, keepFindings: keepFindings)
-          analysis.counts.add(planned.counts)
-          for (passID, count) in planned.fixable { analysis.counts.fixableByPass[passID, default: 0] += count }
-          for (passID, count) in planned.unsafe { analysis.counts.unsafeByPass[passID, default: 0] += count }
+          analysis.counts.add(planned)
           if keepFindings { analysis.findings += planned.findings }
           var edits = planned.edits
           var changes = planned.changes

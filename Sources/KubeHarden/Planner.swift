@@ -400,3 +400,13 @@ struct Planner {
     return d
   }
 }
+
+extension FindingCounts {
+  /// Adds what a plan counted: its unfixable and exempted findings, and its fixable and
+  /// unsafe findings per pass.
+  mutating func add(_ plan: Planner.Plan) {
+    add(plan.counts)
+    for (passID, count) in plan.fixable { fixableByPass[passID, default: 0] += count }
+    for (passID, count) in plan.unsafe { unsafeByPass[passID, default: 0] += count }
+  }
+}

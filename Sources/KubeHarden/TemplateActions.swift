@@ -130,20 +130,16 @@ struct TemplateActions {
 
 extension Array where Element == UInt8 {
   /// The offset of the next `{{` in `start..<end`.
-  func templateOpen(from start: Int, to end: Int) -> Int? {
-    var i = start
-    while let found = fastIndex(of: UInt8(ascii: "{"), from: i, to: end - 1) {
-      if self[found + 1] == UInt8(ascii: "{") { return found }
-      i = found + 1
-    }
-    return nil
-  }
+  func templateOpen(from start: Int, to end: Int) -> Int? { doubled(UInt8(ascii: "{"), from: start, to: end) }
 
   /// The offset of the next `}}` in `start..<end`.
-  func templateClose(from start: Int, to end: Int) -> Int? {
+  func templateClose(from start: Int, to end: Int) -> Int? { doubled(UInt8(ascii: "}"), from: start, to: end) }
+
+  /// The offset of the next `byte` followed by itself in `start..<end` (memchr from one to the next).
+  private func doubled(_ byte: UInt8, from start: Int, to end: Int) -> Int? {
     var i = start
-    while let found = fastIndex(of: UInt8(ascii: "}"), from: i, to: end - 1) {
-      if self[found + 1] == UInt8(ascii: "}") { return found }
+    while let found = fastIndex(of: byte, from: i, to: end - 1) {
+      if self[found + 1] == byte { return found }
       i = found + 1
     }
     return nil

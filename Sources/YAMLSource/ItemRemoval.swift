@@ -34,10 +34,9 @@ extension MappingEditor {
     var edits: [Edit] = []
     for (item, isGone) in zip(items, gone) where isGone {
       let itemStart = document.range(item).lowerBound
-      guard dashWidth(before: item) > 0 else { throw EditRefusal("the item has no dash of its own", at: itemStart) }
-      var dash = itemStart
-      while dash > 0 && bytes[dash - 1] != UInt8(ascii: "-") { dash -= 1 }
-      dash -= 1
+      let width = dashWidth(before: item)  // `- ` and the blanks after the dash
+      guard width > 0 else { throw EditRefusal("the item has no dash of its own", at: itemStart) }
+      let dash = itemStart - width
       let lineStart = source.lineStart(containing: dash)
       guard bytes[lineStart..<dash].allSatisfy({ $0 == UInt8(ascii: " ") }) else {
         throw EditRefusal("the item shares its line with other text", at: itemStart)
